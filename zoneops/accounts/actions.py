@@ -1,0 +1,35 @@
+"""Audit action codes of the accounts app."""
+
+from django.utils.translation import gettext_lazy as _
+
+from zoneops.audit.catalogue import register
+
+LOGIN_SUCCEEDED = register("accounts.login_succeeded", _("Signed in"))
+LOGIN_FAILED = register("accounts.login_failed", _("Sign-in failed"))
+LOGIN_LOCKED = register("accounts.login_locked", _("Sign-in refused: locked out"))
+LOGGED_OUT = register("accounts.logged_out", _("Signed out"))
+OTP_FAILED = register("accounts.otp_failed", _("Wrong one-time code"))
+OTP_DEVICE_CONFIRMED = register("accounts.otp_device_confirmed", _("Two-factor device confirmed"))
+PASSWORD_CHANGED = register("accounts.password_changed", _("Password changed"))
+PASSWORD_RESET = register("accounts.password_reset", _("Password reset by an administrator"))
+SESSION_ENDED = register("accounts.session_ended", _("Session ended"))
+TOKEN_CREATED = register("accounts.token_created", _("API token created"))
+TOKEN_REVOKED = register("accounts.token_revoked", _("API token revoked"))
+TOKEN_ISSUED = register("accounts.token_issued", _("API token issued at sign-in"))
+DEPARTMENT_CREATED = register("accounts.department_created", _("Department created"))
+DEPARTMENT_UPDATED = register("accounts.department_updated", _("Department updated"))
+DEPARTMENT_MOVED = register("accounts.department_moved", _("Department moved"))
+DEPARTMENT_DISABLED = register("accounts.department_disabled", _("Department disabled"))
+DEPARTMENT_ENABLED = register("accounts.department_enabled", _("Department enabled"))
+DEPARTMENT_DELETED = register("accounts.department_deleted", _("Department deleted"))
+DEPARTMENTS_IMPORTED = register("accounts.departments_imported", _("Departments imported"))
+USER_CREATED = register("accounts.user_created", _("User created"))
+USER_UPDATED = register("accounts.user_updated", _("User updated"))
+USER_DISABLED = register("accounts.user_disabled", _("User disabled"))
+USER_ENABLED = register("accounts.user_enabled", _("User enabled"))
+USER_ROLES_CHANGED = register("accounts.user_roles_changed", _("User roles changed"))
+USERS_IMPORTED = register("accounts.users_imported", _("Users imported"))
+USERS_EXPORTED = register("accounts.users_exported", _("Users exported"))
+ROLE_CREATED = register("accounts.role_created", _("Role created"))
+ROLE_UPDATED = register("accounts.role_updated", _("Role updated"))
+PERSONAL_DATA_VIEWED = register("accounts.personal_data_viewed", _("Unmasked personal data viewed"))

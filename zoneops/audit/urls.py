@@ -1,0 +1,5 @@
+"""Audit URLs."""
+
+app_name = "audit"
+
+urlpatterns: list = []

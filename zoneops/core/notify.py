@@ -1,0 +1,23 @@
+"""Pluggable outgoing notices (SMS / email); the console backend logs them."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger("zoneops.notify")
+
+
+class ConsoleBackend:
+    """Writes each notice to the log instead of sending it."""
+
+    def send(self, *, channel: str, to: str, text: str) -> None:
+        """Log one notice."""
+        logger.info("notice via %s to %s: %s", channel, to, text)
+
+
+def send(*, channel: str, to: str, text: str) -> None:
+    """Send one notice through the configured backend."""
+    import_string(settings.NOTIFY_BACKEND)().send(channel=channel, to=to, text=text)

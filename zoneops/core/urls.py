@@ -1,0 +1,12 @@
+"""Core URLs."""
+
+from django.urls import path
+
+from zoneops.core import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+]

@@ -1,0 +1,5 @@
+"""Enterprise registry API (being built)."""
+
+from ninja import Router
+
+router = Router(tags=["enterprises"])

@@ -1,0 +1,5 @@
+"""Enterprise URLs."""
+
+app_name = "enterprises"
+
+urlpatterns: list = []

@@ -1,0 +1,18 @@
+"""Root URLs: pages per app, /api/v1, /api/docs, i18n, admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from zoneops.api import api
+
+urlpatterns = [
+    path("", include("zoneops.core.urls")),
+    path("accounts/", include("zoneops.accounts.urls")),
+    path("audit/", include("zoneops.audit.urls")),
+    path("enterprises/", include("zoneops.enterprises.urls")),
+    path("api/v1/", api.urls),
+    path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False), name="api-docs"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
