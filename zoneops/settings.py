@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "zoneops.accounts",
     "zoneops.audit",
     "zoneops.enterprises",
+    "zoneops.investment",
+    "zoneops.economy",
 ]
 
 MIDDLEWARE = [

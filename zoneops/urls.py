@@ -11,6 +11,8 @@ urlpatterns = [
     path("accounts/", include("zoneops.accounts.urls")),
     path("audit/", include("zoneops.audit.urls")),
     path("enterprises/", include("zoneops.enterprises.urls")),
+    path("investment/", include("zoneops.investment.urls")),
+    path("economy/", include("zoneops.economy.urls")),
     path("api/v1/", api.urls),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),

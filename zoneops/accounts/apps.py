@@ -12,4 +12,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from zoneops.accounts import actions  # noqa: F401 - registers audit action codes
+        from zoneops.accounts import actions, menus  # noqa: F401 - registers audit actions and menu entries

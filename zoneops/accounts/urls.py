@@ -13,3 +13,8 @@ urlpatterns = [
     path("me/", views.profile_view, name="profile"),
     path("password/", views.password_change_view, name="password-change"),
 ]
+
+# Department, user and role management pages live in org_urls.py.
+from zoneops.accounts.org_urls import urlpatterns as org_urlpatterns  # noqa: E402
+
+urlpatterns += org_urlpatterns

@@ -1,0 +1,3 @@
+"""URLs of department, user and role management (being built)."""
+
+urlpatterns: list = []

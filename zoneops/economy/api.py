@@ -1,0 +1,5 @@
+"""economy API (being built)."""
+
+from ninja import Router
+
+router = Router(tags=["economy"])

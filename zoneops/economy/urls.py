@@ -1,0 +1,5 @@
+"""economy URLs."""
+
+app_name = "economy"
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""investment API (being built)."""
+
+from ninja import Router
+
+router = Router(tags=["investment"])

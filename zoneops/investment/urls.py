@@ -1,0 +1,5 @@
+"""investment URLs."""
+
+app_name = "investment"
+
+urlpatterns: list = []
