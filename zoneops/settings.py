@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "zoneops.enterprises",
     "zoneops.investment",
     "zoneops.economy",
+    "zoneops.servicedesk",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,5 @@
+"""servicedesk API (being built)."""
+
+from ninja import Router
+
+router = Router(tags=["servicedesk"])

@@ -1,0 +1,5 @@
+"""servicedesk URLs."""
+
+app_name = "servicedesk"
+
+urlpatterns: list = []
