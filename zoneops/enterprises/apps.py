@@ -10,3 +10,9 @@ class EnterprisesConfig(AppConfig):
     name = "zoneops.enterprises"
     label = "enterprises"
     verbose_name = _("Enterprises")
+
+    def ready(self):
+        # Registers audit action codes, the menu group and the detail-page panels of this app.
+        from zoneops.enterprises import actions, menus, panels  # noqa: F401
+
+        panels.register_builtin_panels()
