@@ -104,6 +104,7 @@ def register_routers() -> None:
     from zoneops.economy.api import router as economy_router
     from zoneops.enterprises.api import router as enterprises_router
     from zoneops.investment.api import router as investment_router
+    from zoneops.passes.api import router as passes_router
     from zoneops.servicedesk.api import router as servicedesk_router
 
     api.add_router("/", accounts_router)
@@ -112,6 +113,7 @@ def register_routers() -> None:
     api.add_router("/investment", investment_router)
     api.add_router("/economy", economy_router)
     api.add_router("/", servicedesk_router)
+    api.add_router("/", passes_router)
 
 
 register_routers()

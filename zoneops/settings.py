@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "zoneops.investment",
     "zoneops.economy",
     "zoneops.servicedesk",
+    "zoneops.passes",
 ]
 
 MIDDLEWARE = [
@@ -215,6 +216,7 @@ STATIC_ROOT = VAR_DIR / "static"
 # Browser assets come from npm (package-lock.json) and are served by the platform: no CDN.
 NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
+    BASE_DIR / "zoneops" / "static",  # the shell's own app.css / app.js (zoneops/ is not an app)
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/bootstrap-icons", NODE_MODULES / "bootstrap-icons" / "font"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),

@@ -14,6 +14,7 @@ urlpatterns = [
     path("investment/", include("zoneops.investment.urls")),
     path("economy/", include("zoneops.economy.urls")),
     path("servicedesk/", include("zoneops.servicedesk.urls")),
+    path("passes/", include("zoneops.passes.urls")),
     path("open311/v2/", include("zoneops.servicedesk.open311_urls")),
     path("api/v1/", api.urls),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False), name="api-docs"),

@@ -1,0 +1,5 @@
+"""passes API (being built)."""
+
+from ninja import Router
+
+router = Router(tags=["passes"])

@@ -1,0 +1,12 @@
+"""Passes app: pass types, applications, review, signed QR passes, checkpoints, scans, revocation."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PassesConfig(AppConfig):
+    """Checkpoint passes."""
+
+    name = "zoneops.passes"
+    label = "passes"
+    verbose_name = _("Passes")

@@ -1,0 +1,5 @@
+"""passes URLs."""
+
+app_name = "passes"
+
+urlpatterns: list = []
