@@ -17,7 +17,7 @@ def is_administrator(user: User) -> bool:
 
 def demo_exempt(user: User) -> bool:
     """Demo accounts skip first-login change and admin 2FA, only while demo mode is on."""
-    return settings.DEMO_MODE and user.is_demo
+    return bool(settings.DEMO_MODE and user.is_demo)
 
 
 def needs_password_change(user: User) -> bool:
@@ -36,4 +36,5 @@ def needs_second_factor(request) -> bool:
     user = request.user
     if demo_exempt(user) or not is_administrator(user):
         return False
-    return not user.is_verified()
+    is_verified = getattr(user, "is_verified", None)  # set by django_otp's OTPMiddleware
+    return not (is_verified and is_verified())
