@@ -75,18 +75,15 @@ class Department(TimeStampedModel):
         return [int(part) for part in self.path.strip("/").split("/") if part]
 
 
-class UserManager(DjangoUserManager):
-    """User manager whose querysets are scoped."""
-
-    def get_queryset(self):
-        return UserQuerySet(self.model, using=self._db)
-
-
 class UserQuerySet(ScopedQuerySet):
     """Users, scoped by their main department."""
 
     scope_department_field = "department"
     scope_owner_field = "pk"
+
+
+class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
+    """User manager whose querysets are scoped (`User.objects.visible_to(user, perm)`)."""
 
 
 class User(AbstractUser):
@@ -259,6 +256,9 @@ class PasswordHistory(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class UserSession(models.Model):
