@@ -10,3 +10,6 @@ class InvestmentConfig(AppConfig):
     name = "zoneops.investment"
     label = "investment"
     verbose_name = _("Investment promotion")
+
+    def ready(self):
+        from zoneops.investment import actions, menus  # noqa: F401 - registers audit actions, menu and home cards
