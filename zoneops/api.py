@@ -8,18 +8,23 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
-from zoneops.core.errors import DomainError
+from zoneops.core.errors import DomainError, PermissionDenied
 
 
 class BearerToken(HttpBearer):
     """Authorization: Bearer <personal API token>."""
 
     def authenticate(self, request: HttpRequest, token: str):
+        from zoneops.accounts.policy import needs_password_change
         from zoneops.accounts.tokens import user_for_token
 
         user = user_for_token(token)
-        if user is not None:
-            request.user = user
+        if user is None:
+            return None
+        if needs_password_change(user):
+            # The same obligation as in the browser: an expired or initial password stops the token too.
+            raise PermissionDenied(_("Your password must be changed in the web interface before the API can be used."))
+        request.user = user
         return user
 
 
@@ -51,7 +56,7 @@ api = NinjaAPI(
 
 def problem(request: HttpRequest, *, status: int, title: str, detail: str = "", code: str = "", errors=None):
     """An RFC 9457 problem+json response."""
-    body = {"type": f"about:blank#{code}" if code else "about:blank", "title": title, "status": status}
+    body = {"type": f"urn:zoneops:problem:{code}" if code else "about:blank", "title": title, "status": status}
     if detail:
         body["detail"] = detail
     if errors:

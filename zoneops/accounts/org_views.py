@@ -362,7 +362,8 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "full_name": account.full_name,
         "department": account.department_id,
         "title": account.title,
-        "mobile": account.mobile,
+        # The edit form never discloses the full mobile: it shows the mask, and an unchanged mask keeps the number.
+        "mobile": mask_mobile(account.mobile),
         "is_staff": account.is_staff,
     }
     form = UserEditForm(request.POST or None, actor=request.user, initial=initial)
@@ -373,7 +374,10 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
         ).distinct()
     if request.method == "POST" and form.is_valid():
         try:
-            org.update_user(actor=request.user, user=account, **form.cleaned_data)
+            data = dict(form.cleaned_data)
+            if data.get("mobile") and data["mobile"] == mask_mobile(account.mobile):
+                data["mobile"] = account.mobile
+            org.update_user(actor=request.user, user=account, **data)
         except DomainError as exc:
             _form_errors(form, exc)
         else:

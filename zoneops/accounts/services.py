@@ -61,6 +61,11 @@ def change_password(
     user.must_change_password = by_admin
     user.save(update_fields=["password", "password_changed_at", "must_change_password"])
     end_sessions(actor=actor, user=user, reason="password_changed", keep_key=None if by_admin else keep_session_key)
+    # Tokens were obtained with the old password (or hold its authority): they end with it.
+    for token in ApiToken.objects.filter(user=user, revoked_at__isnull=True):
+        token.revoked_at = clock.now()
+        token.save(update_fields=["revoked_at"])
+        record(actor, actions.TOKEN_REVOKED, token, note="password_changed")
     record(actor, actions.PASSWORD_RESET if by_admin else actions.PASSWORD_CHANGED, user)
     return user
 

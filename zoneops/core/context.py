@@ -15,12 +15,13 @@ class RequestContext:
     source: str = "system"  # web, api, command, task, system
 
 
-_current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar("zoneops_request", default=RequestContext())
+_current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar("zoneops_request", default=None)
+_NONE = RequestContext()
 
 
 def current() -> RequestContext:
-    """Return the context of the running request or command."""
-    return _current.get()
+    """Return the context of the running request or command (an empty one outside both)."""
+    return _current.get() or _NONE
 
 
 def activate(ctx: RequestContext) -> contextvars.Token:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -86,11 +88,31 @@ def export_workbook(
     row_number = 3
     for row_number, row in enumerate(rows, start=4):
         for index, value in enumerate(row, start=1):
-            ws.cell(row=row_number, column=index, value=value)
+            _write(ws, row_number, index, value)
     if notes:
         ws.cell(row=row_number + 2, column=1, value=_("Notes: %(notes)s") % {"notes": notes})
     ws.freeze_panes = "A4"
     return wb
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell_value(value: Any) -> Any:
+    """Excel has no time zones: write aware datetimes as Asia/Shanghai wall-clock time."""
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        return timezone.localtime(value).replace(tzinfo=None)
+    return value
+
+
+def _write(ws, row: int, column: int, value: Any):
+    """Write one data cell; text that looks like a formula stays text (formula injection)."""
+    cell = ws.cell(row=row, column=column, value=_cell_value(value))
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        # A typed-in login name such as "=HYPERLINK(...)" must never become a live formula.
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
 
 
 def template_workbook(*, title: str, columns: Sequence[Column], example: Sequence[Any] | None = None) -> Workbook:
@@ -109,7 +131,7 @@ def template_workbook(*, title: str, columns: Sequence[Column], example: Sequenc
             dv.add(f"{letter}2:{letter}{MAX_IMPORT_ROWS + 1}")
     if example:
         for index, value in enumerate(example, start=1):
-            ws.cell(row=2, column=index, value=value)
+            _write(ws, 2, index, value)
     return wb
 
 
@@ -152,7 +174,7 @@ def read_rows(upload, columns: Sequence[Column]) -> list[tuple[int, dict[str, An
         raise DomainError(_("The file is larger than 5 MB."), field="file")
     try:
         wb = load_workbook(upload, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is the same error to the user
+    except Exception as exc:
         raise DomainError(_("The file is not a readable Excel workbook."), field="file") from exc
     ws = wb.worksheets[0]
     rows = ws.iter_rows(values_only=True)

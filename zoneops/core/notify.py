@@ -7,6 +7,8 @@ import logging
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from zoneops.core.crypto import mask_mobile
+
 logger = logging.getLogger("zoneops.notify")
 
 
@@ -15,7 +17,8 @@ class ConsoleBackend:
 
     def send(self, *, channel: str, to: str, text: str) -> None:
         """Log one notice."""
-        logger.info("notice via %s to %s: %s", channel, to, text)
+        # Logs must not carry personal data in clear: mobiles are masked.
+        logger.info("notice via %s to %s: %s", channel, mask_mobile(to) if to.isdigit() else to, text)
 
 
 def send(*, channel: str, to: str, text: str) -> None:

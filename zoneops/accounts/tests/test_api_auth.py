@@ -340,3 +340,32 @@ def test_demo_administrator_gets_a_token_without_a_code_only_in_demo_mode(frozen
     settings.DEMO_MODE = False
     assert ask_token(api(), "demoadmin", PASSWORD).status_code == 403
     assert ApiToken.objects.filter(user=admin).count() == 1
+
+
+def test_password_change_revokes_the_users_tokens(frozen):
+    from zoneops.accounts.services import change_password, create_api_token
+
+    user = UserFactory(is_staff=True)
+    token, raw = create_api_token(actor=user, name="ci")
+    assert api().get("/api/v1/departments", **bearer(raw)).status_code == 200
+
+    change_password(actor=user, user=user, old_password=PASSWORD, new_password="Brand-new-Pass-42")
+
+    assert api().get("/api/v1/departments", **bearer(raw)).status_code == 401
+    token.refresh_from_db()
+    assert token.revoked_at == T0
+    assert AuditEvent.objects.filter(action="accounts.token_revoked", object_id=str(token.pk)).count() == 1
+
+
+def test_token_stops_working_when_the_password_has_expired(frozen, settings):
+    from zoneops.accounts.services import create_api_token
+
+    settings.PASSWORD_MAX_AGE_DAYS = 90
+    user = UserFactory(is_staff=True)
+    User.objects.filter(pk=user.pk).update(password_changed_at=T0 - timedelta(days=91))
+    _token, raw = create_api_token(actor=user, name="ci")
+
+    response = api().get("/api/v1/departments", **bearer(raw))
+
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/problem+json"

@@ -429,3 +429,20 @@ def test_builtin_role_kind_cannot_be_changed_through_the_form(browser):
 
     role.refresh_from_db()
     assert (role.name, role.admin_kind) == ("安全管理员", "security")
+
+
+def test_user_edit_shows_the_mobile_masked_and_keeps_it_when_unchanged(browser, tree):
+    account = UserFactory(username="clerk", department=tree["a"], mobile="13812345678")
+    page = browser.get(reverse("accounts:user-edit", args=[account.pk])).content.decode()
+    assert "13812345678" not in page
+    assert "138****5678" in page
+
+    response = browser.post(
+        reverse("accounts:user-edit", args=[account.pk]),
+        {"full_name": "新名字", "department": tree["a"].pk, "title": "", "mobile": "138****5678", "is_staff": "on"},
+    )
+
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert account.full_name == "新名字"
+    assert account.mobile == "13812345678"
