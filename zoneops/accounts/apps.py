@@ -12,4 +12,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from zoneops.accounts import actions, menus  # noqa: F401 - registers audit actions and menu entries
+        from zoneops.accounts import actions, cards, menus  # noqa: F401 - registers audit actions, home cards, menu entries
