@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -56,7 +57,13 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["-occurred_at", "-pk"]
-        indexes = [models.Index(fields=["object_type", "object_id", "occurred_at"], name="audit_object_time")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "occurred_at"], name="audit_object_time"),
+            # The search page and the API page through the trail newest first, ties broken by id.
+            models.Index(fields=["-occurred_at", "-id"], name="audit_newest_first"),
+        ]
+        # No add/change/delete permissions: events are only written by record() and never changed.
+        default_permissions = ()
         permissions = [("view_audit_trail", _("Can search the whole audit trail"))]
 
     def __str__(self) -> str:
@@ -77,3 +84,37 @@ class AuditEvent(models.Model):
         from zoneops.audit.catalogue import label
 
         return label(self.action)
+
+    @property
+    def change_rows(self) -> list[tuple[str, object, object]]:
+        """(field label, before, after) for each changed field, labelled with the field's verbose name if known."""
+        model = _model_for(self.object_type)
+        rows = []
+        for name, value in (self.changes or {}).items():
+            if isinstance(value, (list, tuple)) and len(value) == 2:
+                before, after = value
+            else:
+                before, after = None, value
+            rows.append((_field_label(model, name), before, after))
+        return rows
+
+
+def _model_for(label_lower: str) -> type[models.Model] | None:
+    """The model class named by "app_label.modelname", or None (e.g. a model since removed)."""
+    from django.apps import apps
+
+    try:
+        return apps.get_model(label_lower) if label_lower else None
+    except (LookupError, ValueError):
+        return None
+
+
+def _field_label(model: type[models.Model] | None, name: str) -> str:
+    """The verbose name of a model field, else the raw key."""
+    if model is None:
+        return name
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:  # a computed key, not a field: show the key itself
+        return name
+    return str(getattr(field, "verbose_name", name))

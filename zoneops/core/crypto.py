@@ -46,12 +46,20 @@ def digest(value: str) -> str:
     return hmac.new(mac, normalised.encode(), hashlib.sha256).hexdigest()
 
 
+def _mask_all_but_last_four(value: str) -> str:
+    """****5678; values of six characters or fewer are hidden entirely."""
+    if len(value) <= 6:
+        return "*" * len(value)
+    return "*" * (len(value) - 4) + value[-4:]
+
+
 def mask_mobile(value: str | None) -> str:
     """138****5678."""
     if not value:
         return ""
-    if len(value) < 7:
-        return "*" * len(value)
+    if len(value) < 11:
+        # Shorter numbers (landlines without area code): keeping 3 + 4 would hide little or nothing.
+        return _mask_all_but_last_four(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
 
 
@@ -59,8 +67,9 @@ def mask_id_number(value: str | None) -> str:
     """3206**********1234."""
     if not value:
         return ""
-    if len(value) < 8:
-        return "*" * len(value)
+    if len(value) < 15:
+        # Passport and other short numbers: keeping 4 + 4 would hide little or nothing.
+        return _mask_all_but_last_four(value)
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 

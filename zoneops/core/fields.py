@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import signals
 
 from zoneops.core import crypto
 
@@ -57,8 +58,26 @@ class DigestField(models.CharField):
         kwargs["source"] = self.source
         return name, path, args, kwargs
 
-    def pre_save(self, model_instance, add):
+    def contribute_to_class(self, cls, name, *args, **kwargs):
+        super().contribute_to_class(cls, name, *args, **kwargs)
+        if not cls._meta.abstract:
+            signals.pre_save.connect(self._keep_in_step, sender=cls)
+
+    def _digest_of(self, model_instance) -> str:
         plain = getattr(model_instance, self.source) or ""
-        value = crypto.digest(plain) if plain else ""
+        return crypto.digest(plain) if plain else ""
+
+    def pre_save(self, model_instance, add):
+        value = self._digest_of(model_instance)
         setattr(model_instance, self.attname, value)
         return value
+
+    def _keep_in_step(self, sender, instance, update_fields=None, raw=False, **kwargs):
+        # save(update_fields=[source]) would leave the digest column stale: write it alongside.
+        if raw or not update_fields or self.source not in update_fields or self.name in update_fields:
+            return
+        if instance.pk is None:
+            return
+        value = self._digest_of(instance)
+        setattr(instance, self.attname, value)
+        sender._base_manager.using(kwargs.get("using")).filter(pk=instance.pk).update(**{self.attname: value})

@@ -8,6 +8,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from zoneops.core import clock
+
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _USCC_SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
@@ -59,7 +61,7 @@ def validate_resident_id(value: str) -> None:
         born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise ValidationError(_("The birth date in the ID number does not exist."), code="id_birth") from None
-    if born.year < 1900 or born > dt.date.today():
+    if born.year < 1900 or born > clock.today():
         raise ValidationError(_("The birth date in the ID number does not exist."), code="id_birth")
     if id_check_char(number[:17]) != number[17]:
         raise ValidationError(_("Check digit is wrong."), code="id_check")
