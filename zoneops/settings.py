@@ -55,6 +55,8 @@ TRUSTED_PROXIES = env_list("ZONEOPS_TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
+    # Before django.contrib.auth, so its createsuperuser / changepassword replacements win.
+    "zoneops.accounts",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -71,7 +73,6 @@ INSTALLED_APPS = [
     "csp",
     "ninja",
     "zoneops.core",
-    "zoneops.accounts",
     "zoneops.audit",
     "zoneops.enterprises",
     "zoneops.investment",

@@ -5,7 +5,10 @@ from django.http import JsonResponse
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
+from zoneops.accounts.apps import lock_down_django_admin
 from zoneops.api import api
+
+lock_down_django_admin()
 
 
 def api_not_found(request, rest=""):

@@ -33,13 +33,17 @@ def change_password(
     old_password: str | None = None,
     by_admin: bool = False,
     keep_session_key: str | None = None,
+    console_reset: bool = False,
 ) -> User:
     """Set a new password under the policy; keep the old hash in the history and end the user's other sessions.
 
     A user changes their own password (the current one is required); a user manager in scope may reset it
     (`by_admin`), which makes it an initial password again, to be changed at the next sign-in.
     """
-    if by_admin:
+    if console_reset:
+        # `manage.py changepassword`: whoever holds the server console; an initial password, audited.
+        by_admin = True
+    elif by_admin:
         if not actor.has_perm(MANAGE_USER):
             raise PermissionDenied(_("You may not reset passwords."))
         if not User.objects.all().visible_to(actor, MANAGE_USER).filter(pk=user.pk).exists():
@@ -66,7 +70,12 @@ def change_password(
         token.revoked_at = clock.now()
         token.save(update_fields=["revoked_at"])
         record(actor, actions.TOKEN_REVOKED, token, note="password_changed")
-    record(actor, actions.PASSWORD_RESET if by_admin else actions.PASSWORD_CHANGED, user)
+    record(
+        None if console_reset else actor,
+        actions.PASSWORD_RESET if by_admin else actions.PASSWORD_CHANGED,
+        user,
+        note="console" if console_reset else "",
+    )
     return user
 
 

@@ -344,13 +344,7 @@ def test_values_read_plainly(value, expected):
         assert display_value(value) == expected
 
 
-def test_admin_pages_list_and_show_but_cannot_change(client, auditor, events):
+def test_admin_pages_are_closed_even_to_the_audit_administrator(client, auditor, events):
+    # The Django admin is superusers-only and ZoneOps has none: the audit search page is the way in.
     client.force_login(auditor)
-    changelist = client.get("/admin/audit/auditevent/")
-    assert changelist.status_code == 200
-    assert "east_clerk" in changelist.content.decode()
-    assert client.get("/admin/audit/auditevent/add/").status_code == 403
-    assert client.post(f"/admin/audit/auditevent/{events[0].pk}/delete/", {"post": "yes"}).status_code == 403
-    client.post(f"/admin/audit/auditevent/{events[0].pk}/change/", {"note": "rewritten"})
-    assert AuditEvent.objects.get(pk=events[0].pk).note == "east did it"
-    assert AuditEvent.objects.count() == 2
+    assert client.get("/admin/audit/auditevent/").status_code == 302
