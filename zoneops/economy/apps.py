@@ -10,3 +10,6 @@ class EconomyConfig(AppConfig):
     name = "zoneops.economy"
     label = "economy"
     verbose_name = _("Economy")
+
+    def ready(self):
+        from zoneops.economy import actions, menus  # noqa: F401 - registers audit actions, menu entries and cards
