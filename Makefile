@@ -3,13 +3,16 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+VAR_DIR := $(or $(ZONEOPS_VAR_DIR),var)
+STATIC_MANIFEST := $(VAR_DIR)/static/staticfiles.json
+STATIC_SOURCES := $(shell find zoneops -path '*/static/*' -type f 2>/dev/null)
 export DJANGO_SETTINGS_MODULE := zoneops.settings
 
-.PHONY: run test bootstrap migrate demo serve worker lint format check-migrations messages clean
+.PHONY: run test bootstrap migrate demo static serve worker lint format check-migrations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	-$(BIN)/pip install --quiet --upgrade pip  # best effort: offline machines keep the bundled pip
 
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet --require-hashes -r requirements/base.txt -r requirements/dev.txt
@@ -19,7 +22,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
 bootstrap: $(VENV)/.installed node_modules/.package-lock.json
-	@mkdir -p var
+	@mkdir -p $(VAR_DIR)
 
 migrate: bootstrap
 	$(BIN)/python manage.py migrate --noinput
@@ -27,9 +30,22 @@ migrate: bootstrap
 demo: migrate
 	ZONEOPS_DEMO_MODE=1 $(BIN)/python manage.py demo --if-empty
 
-run: demo
+# Collected (fingerprinted, compressed) static files, rebuilt only when an asset or a dependency changed:
+# compressing the npm assets takes about a minute.
+$(STATIC_MANIFEST): $(VENV)/.installed node_modules/.package-lock.json $(STATIC_SOURCES)
+	@echo "Collecting static files (about a minute the first time) …"
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
+static: bootstrap $(STATIC_MANIFEST)
+
+run: demo static
 	ZONEOPS_DEMO_MODE=1 ZONEOPS_INSECURE_HTTP=1 $(BIN)/python manage.py serve --port $(PORT)
+
+serve: migrate static  # production-style: no demo mode, gunicorn + task worker
+	$(BIN)/python manage.py serve --port $(PORT)
+
+worker: migrate  # the background task worker alone (when the web runs elsewhere)
+	$(BIN)/python manage.py db_worker
 
 test: bootstrap
 	ZONEOPS_TESTING=1 $(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -16,6 +16,10 @@ from zoneops.core import context
 DEMO_MODULES = [
     "zoneops.accounts.demo",
     "zoneops.enterprises.demo",
+    "zoneops.servicedesk.demo",
+    "zoneops.investment.demo",
+    "zoneops.economy.demo",
+    "zoneops.passes.demo",
 ]
 
 
@@ -33,7 +37,7 @@ class DemoContext:
 
 
 def demo_password() -> str:
-    """ZONEOPS_DEMO_PASSWORD, else one generated once and kept in var/demo-credentials.txt."""
+    """ZONEOPS_DEMO_PASSWORD, else one generated once and kept in var/demo-password (0600)."""
     value = os.environ.get("ZONEOPS_DEMO_PASSWORD")
     if value:
         return value
@@ -64,9 +68,10 @@ class Command(BaseCommand):
         token = context.activate(context.RequestContext(request_id="demo", source="command"))
         try:
             demo = DemoContext(demo_password(), self.stdout)
-            for name in DEMO_MODULES:
-                module = importlib.import_module(name)
-                with transaction.atomic():
+            modules = [importlib.import_module(name) for name in DEMO_MODULES]
+            # All or nothing: a failing builder must not leave a half-built zone that `--if-empty` then skips.
+            with transaction.atomic():
+                for module in modules:
                     module.build(demo)
         finally:
             context.reset(token)

@@ -1,4 +1,4 @@
-"""Serve ZoneOps with gunicorn (WSGI) and run the background worker beside it."""
+"""Serve ZoneOps with gunicorn (WSGI) and run the background task worker beside it."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ import sys
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+DATABASE_TASKS = "django_tasks_db.DatabaseBackend"
+
 
 class Command(BaseCommand):
     """Production-grade serving for a single machine: gunicorn workers plus one task worker."""
 
-    help = "Serve http://127.0.0.1:PORT with gunicorn and start the task worker."
+    help = "Serve http://127.0.0.1:PORT with gunicorn and start the background task worker."
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
@@ -26,24 +28,52 @@ class Command(BaseCommand):
         credentials = settings.VAR_DIR / "demo-credentials.txt"
         if settings.DEMO_MODE and credentials.exists():
             self.stdout.write(credentials.read_text())
-        worker = None
-        if not options["no_worker"]:
-            worker = subprocess.Popen([sys.executable, "manage.py", "db_worker"], cwd=settings.BASE_DIR)
-        url = f"http://{options['host']}:{options['port']}"
-        self.stdout.write(self.style.SUCCESS(f"ZoneOps is serving {url}  (Ctrl-C stops it)"))
+        children: list[subprocess.Popen] = []
+        # The worker runs tasks queued in the database; other backends (immediate, in tests) need none.
+        if not options["no_worker"] and settings.TASKS["default"]["BACKEND"] == DATABASE_TASKS:
+            children.append(subprocess.Popen([sys.executable, "manage.py", "db_worker"], cwd=settings.BASE_DIR))
         command = [
-            sys.executable, "-m", "gunicorn", "zoneops.wsgi:application",
-            "--bind", f"{options['host']}:{options['port']}",
-            "--workers", str(options["workers"]), "--threads", "4",
-            "--access-logfile", "-", "--graceful-timeout", "10",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "zoneops.wsgi:application",
+            "--bind",
+            f"{options['host']}:{options['port']}",
+            "--workers",
+            str(options["workers"]),
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "10",
+            # No control socket in ~/.gunicorn: two instances on one machine would fight over it.
+            "--no-control-socket",
         ]
         server = subprocess.Popen(command, cwd=settings.BASE_DIR)
+        children.insert(0, server)
+        url = f"http://{options['host']}:{options['port']}"
+        self.stdout.write(self.style.SUCCESS(f"ZoneOps is serving {url}  (Ctrl-C stops it)"))
+
+        def stop(signum, frame):
+            raise KeyboardInterrupt
+
+        # `kill` (SIGTERM) stops the children as cleanly as Ctrl-C does, instead of orphaning them.
+        signal.signal(signal.SIGTERM, stop)
+        code = 0
         try:
-            server.wait()
+            code = server.wait()
         except KeyboardInterrupt:
-            server.send_signal(signal.SIGTERM)
-            server.wait()
+            pass
         finally:
-            if worker is not None:
-                worker.terminate()
-                worker.wait(timeout=15)
+            for child in children:
+                if child.poll() is None:
+                    child.terminate()
+            for child in children:
+                try:
+                    child.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
+        if code:
+            sys.exit(code)

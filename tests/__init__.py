@@ -1,0 +1,1 @@
+"""Project-level tests (outside the apps)."""
