@@ -10,3 +10,7 @@ class PassesConfig(AppConfig):
     name = "zoneops.passes"
     label = "passes"
     verbose_name = _("Passes")
+
+    def ready(self):
+        # Registers the audit action codes and the menu group of this app.
+        from zoneops.passes import actions, menus  # noqa: F401

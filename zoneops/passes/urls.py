@@ -1,5 +1,24 @@
 """passes URLs."""
 
+from django.urls import path
+
+from zoneops.passes import views
+
 app_name = "passes"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.pass_list, name="pass-list"),
+    path("cards", views.pass_cards, name="pass-cards"),
+    path("mine", views.my_passes, name="my-passes"),
+    path("applications/", views.application_list, name="application-list"),
+    path("applications/approve", views.application_batch_approve, name="application-batch-approve"),
+    path("applications/<int:pk>/", views.application_detail, name="application-detail"),
+    path("applications/<int:pk>/review", views.application_review, name="application-review"),
+    path("verify", views.verifier, name="verifier"),
+    path("sw.js", views.service_worker, name="service-worker"),
+    path("stations/", views.station_list, name="station-list"),
+    path("checkpoints/", views.checkpoint_list, name="checkpoint-list"),
+    path("scans/", views.scan_stats, name="scan-stats"),
+    path("p/<str:serial>/", views.pass_detail, name="pass-detail"),
+    path("p/<str:serial>/action", views.pass_action, name="pass-action"),
+]

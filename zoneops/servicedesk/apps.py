@@ -10,3 +10,24 @@ class ServicedeskConfig(AppConfig):
     name = "zoneops.servicedesk"
     label = "servicedesk"
     verbose_name = _("Service desk")
+
+    def ready(self):
+        from zoneops.servicedesk import actions, menus  # noqa: F401 - registers audit actions, menu and home card
+
+        try:
+            from zoneops.enterprises.panels import Panel, register
+        except ImportError:
+            return
+        from zoneops.servicedesk.permissions import VIEW_CASE
+        from zoneops.servicedesk.selectors import enterprise_cases_panel
+
+        register(
+            Panel(
+                key="cases",
+                title=_("Cases"),
+                template="servicedesk/_enterprise_cases.html",
+                build=enterprise_cases_panel,
+                perms=(VIEW_CASE,),
+                order=40,
+            )
+        )

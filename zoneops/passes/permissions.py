@@ -1,0 +1,15 @@
+"""Permission codes of the passes app."""
+
+VIEW_PASS = "passes.view_pass"
+ISSUE_PASS = "passes.add_pass"
+CHANGE_PASS = "passes.change_pass"  # suspend, resume, request revocation
+APPROVE_REVOCATION = "passes.approve_revocation"
+MANAGE_KEYS = "passes.manage_keys"
+VIEW_APPLICATION = "passes.view_passapplication"
+SUBMIT_APPLICATION = "passes.add_passapplication"
+REVIEW_APPLICATION = "passes.change_passapplication"
+VIEW_CHECKPOINT = "passes.view_checkpoint"
+MANAGE_CHECKPOINT = "passes.change_checkpoint"
+VIEW_SCAN = "passes.view_scan"
+RECORD_SCAN = "passes.add_scan"
+VIEW_STATION = "passes.view_deliverystation"

@@ -1,0 +1,394 @@
+"""Pass pages: review queue, issued passes with QR, holder page, checkpoints, scan statistics."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from zoneops.core import clock
+from zoneops.core.errors import DomainError
+from zoneops.core.listing import apply_sort, is_partial, paginate
+from zoneops.passes import services
+from zoneops.passes.api import effective_status
+from zoneops.passes.models import (
+    ApplicationStatus,
+    Checkpoint,
+    CheckpointKind,
+    DeliveryStation,
+    Pass,
+    PassApplication,
+    PassStatus,
+    PassType,
+    Platform,
+    Revocation,
+    RevocationStatus,
+    Scan,
+)
+from zoneops.passes.permissions import (
+    APPROVE_REVOCATION,
+    CHANGE_PASS,
+    RECORD_SCAN,
+    REVIEW_APPLICATION,
+    VIEW_CHECKPOINT,
+    VIEW_PASS,
+    VIEW_SCAN,
+    VIEW_STATION,
+)
+
+
+def qr_svg(payload: str, scale: int = 4) -> str:
+    """The QR of a payload as inline SVG (alphanumeric mode, error correction Q, as the EU DCC)."""
+    return segno.make_qr(payload, error="q").svg_inline(scale=scale, omitsize=True)
+
+
+# --- applications ---------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required(REVIEW_APPLICATION, raise_exception=True)
+def application_list(request):
+    """The review queue: filters, checkboxes for batch approval, pagination."""
+    qs = PassApplication.objects.visible_to(request.user, REVIEW_APPLICATION).select_related("pass_type", "station")
+    status = request.GET.get("status", ApplicationStatus.SUBMITTED)
+    if status in ApplicationStatus.values:
+        qs = qs.filter(status=status)
+    type_code = request.GET.get("type", "")
+    if type_code:
+        qs = qs.filter(pass_type__code=type_code)
+    name = request.GET.get("q", "").strip()[:60]
+    if name:
+        qs = qs.filter(holder_name__contains=name)
+    qs, sort = apply_sort(request, qs, ("submitted_at", "holder_name"), "submitted_at")
+    listing = paginate(request, qs, sort=sort)
+    context = {
+        "listing": listing,
+        "rows": listing.rows,
+        "statuses": ApplicationStatus.choices,
+        "types": PassType.objects.all(),
+        "status": status,
+        "type_code": type_code,
+        "q": name,
+    }
+    template = "passes/application_list.html#table" if is_partial(request) else "passes/application_list.html"
+    return render(request, template, context)
+
+
+def _application_or_404(request, pk: int) -> PassApplication:
+    qs = PassApplication.objects.visible_to(request.user, REVIEW_APPLICATION)
+    return get_object_or_404(qs.select_related("pass_type", "station", "enterprise"), pk=pk)
+
+
+@login_required
+@permission_required(REVIEW_APPLICATION, raise_exception=True)
+def application_detail(request, pk: int):
+    """One application with its documents and the reviewer's checklist."""
+    application = _application_or_404(request, pk)
+    field = PassApplication._meta.get_field("id_number")
+    return render(
+        request,
+        "passes/application_detail.html",
+        {
+            "application": application,
+            "id_masked": field.masked(application.id_number),
+            "checklist": [
+                (key, label, bool((application.checklist or {}).get(key)))
+                for key, label in services.checklist_items(application.pass_type)
+            ],
+            "issued": Pass.objects.filter(application=application).first(),
+            "open": application.status in (ApplicationStatus.SUBMITTED,),
+        },
+    )
+
+
+@login_required
+@require_POST
+def application_review(request, pk: int):
+    """Approve (with the checklist), reject with a reason, or ask for more."""
+    application = _application_or_404(request, pk)
+    decision = request.POST.get("decision")
+    try:
+        if decision == "approve":
+            checklist = {key: True for key in request.POST.getlist("checklist")}
+            issued = services.approve_application(actor=request.user, application=application, checklist=checklist)
+            messages.success(request, _("Approved; pass %(serial)s issued.") % {"serial": issued.serial})
+            return redirect("passes:pass-detail", serial=issued.serial)
+        if decision == "reject":
+            services.reject_application(
+                actor=request.user, application=application, reason=request.POST.get("note", "")
+            )
+            messages.success(request, _("Application rejected."))
+        elif decision == "more_info":
+            services.request_more_info(actor=request.user, application=application, note=request.POST.get("note", ""))
+            messages.success(request, _("Sent back for more information."))
+        else:
+            messages.error(request, _("Choose a decision."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("passes:application-detail", pk=application.pk)
+
+
+@login_required
+@require_POST
+def application_batch_approve(request):
+    """Approve the ticked applications (all or none)."""
+    try:
+        ids = [int(value) for value in request.POST.getlist("ids")]
+        issued = services.approve_applications(actor=request.user, ids=ids)
+        messages.success(request, _("%(n)s passes issued.") % {"n": len(issued)})
+    except (DomainError, ValueError) as exc:
+        messages.error(request, getattr(exc, "message", _("Choose the applications to approve.")))
+    return redirect("passes:application-list")
+
+
+# --- passes ---------------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required(VIEW_PASS, raise_exception=True)
+def pass_list(request):
+    """Issued passes: search by serial or name, filter by type and status."""
+    now = clock.now()
+    qs = Pass.objects.visible_to(request.user, VIEW_PASS).select_related("pass_type", "department")
+    status = request.GET.get("status", "")
+    if status == "expired":
+        qs = qs.filter(status=PassStatus.VALID, valid_to__lt=now)
+    elif status == "valid":
+        qs = qs.filter(status=PassStatus.VALID, valid_to__gte=now)
+    elif status in (PassStatus.SUSPENDED, PassStatus.REVOKED):
+        qs = qs.filter(status=status)
+    type_code = request.GET.get("type", "")
+    if type_code:
+        qs = qs.filter(pass_type__code=type_code)
+    text = request.GET.get("q", "").strip()[:60]
+    if text:
+        qs = qs.filter(Q(serial__icontains=text) | Q(holder_name__contains=text) | Q(plate__icontains=text))
+    qs, sort = apply_sort(request, qs, ("issued_at", "serial", "valid_to"), "-issued_at")
+    listing = paginate(request, qs, sort=sort)
+    rows = [{"pass": p, "effective": effective_status(p, now)} for p in listing.rows]
+    context = {
+        "listing": listing,
+        "rows": rows,
+        "types": PassType.objects.all(),
+        "type_code": type_code,
+        "status": status,
+        "q": text,
+        "statuses": [
+            ("valid", _("Valid")),
+            ("expired", _("Expired")),
+            ("suspended", _("Suspended")),
+            ("revoked", _("Revoked")),
+        ],
+    }
+    template = "passes/pass_list.html#table" if is_partial(request) else "passes/pass_list.html"
+    return render(request, template, context)
+
+
+def _pass_or_404(request, serial: str) -> Pass:
+    qs = Pass.objects.visible_to(request.user, VIEW_PASS).select_related("pass_type", "department", "station")
+    return get_object_or_404(qs, serial=serial)
+
+
+@login_required
+@permission_required(VIEW_PASS, raise_exception=True)
+def pass_detail(request, serial: str):
+    """One pass: its QR, claims, status actions, revocation requests and recent scans."""
+    pass_obj = _pass_or_404(request, serial)
+    pending = pass_obj.revocations.filter(status=RevocationStatus.REQUESTED).select_related("requested_by").first()
+    return render(
+        request,
+        "passes/pass_detail.html",
+        {
+            "pass": pass_obj,
+            "effective": effective_status(pass_obj),
+            "qr": qr_svg(pass_obj.payload),
+            "pending": pending,
+            "can_change": request.user.has_perm(CHANGE_PASS),
+            "can_approve": pending is not None
+            and request.user.has_perm(APPROVE_REVOCATION)
+            and pending.requested_by_id != request.user.pk,
+            "scans": Scan.objects.filter(serial=pass_obj.serial).select_related("checkpoint")[:20],
+        },
+    )
+
+
+@login_required
+@require_POST
+def pass_action(request, serial: str):
+    """Suspend, resume, request or approve a revocation."""
+    pass_obj = _pass_or_404(request, serial)
+    action = request.POST.get("action")
+    reason = request.POST.get("reason", "")
+    try:
+        if action == "suspend":
+            services.suspend_pass(actor=request.user, pass_obj=pass_obj, reason=reason)
+            messages.success(request, _("Pass suspended."))
+        elif action == "resume":
+            services.resume_pass(actor=request.user, pass_obj=pass_obj)
+            messages.success(request, _("Pass resumed."))
+        elif action == "revoke":
+            services.request_revocation(actor=request.user, pass_obj=pass_obj, reason=reason)
+            messages.success(request, _("Revocation requested; another person must approve it."))
+        elif action == "approve_revocation":
+            revocation = get_object_or_404(Revocation, pk=request.POST.get("revocation"), pass_obj=pass_obj)
+            services.approve_revocation(actor=request.user, revocation=revocation)
+            messages.success(request, _("Pass revoked."))
+        else:
+            messages.error(request, _("Unknown action."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("passes:pass-detail", serial=pass_obj.serial)
+
+
+MAX_CARDS = 200
+
+
+@login_required
+@permission_required(VIEW_PASS, raise_exception=True)
+def pass_cards(request):
+    """Printable A6 cards (HTML with print CSS, one card per page): one serial, or a batch by type and station."""
+    qs = Pass.objects.visible_to(request.user, VIEW_PASS).select_related("pass_type", "department")
+    serial = request.GET.get("serial", "")
+    if serial:
+        qs = qs.filter(serial=serial)
+    else:
+        type_code = request.GET.get("type", "")
+        if type_code:
+            qs = qs.filter(pass_type__code=type_code)
+        station = request.GET.get("station", "")
+        if station.isdigit():
+            qs = qs.filter(station_id=int(station))
+        qs = qs.filter(status=PassStatus.VALID)
+    cards = [{"pass": p, "qr": qr_svg(p.payload, scale=3)} for p in qs.order_by("serial")[:MAX_CARDS]]
+    return render(request, "passes/cards.html", {"cards": cards, "limit": MAX_CARDS})
+
+
+@login_required
+def my_passes(request):
+    """The holder page (mobile): each of the user's current passes with its QR, a live clock and a moving band."""
+    now = clock.now()
+    passes = (
+        Pass.objects.filter(holder_user=request.user, valid_to__gte=now - dt.timedelta(days=1))
+        .select_related("pass_type", "department")
+        .order_by("-valid_to")
+    )
+    items = [{"pass": p, "effective": effective_status(p, now), "qr": qr_svg(p.payload, scale=5)} for p in passes]
+    return render(request, "passes/my_passes.html", {"items": items})
+
+
+@login_required
+@permission_required(RECORD_SCAN, raise_exception=True)
+def verifier(request):
+    """The gate verifier (mobile): checks passes in the browser, offline after its first load."""
+    return render(request, "passes/verifier.html")
+
+
+def service_worker(request):
+    """The verifier's service worker, served under /passes/ so that it may control the verifier page."""
+    path = Path(__file__).parent / "static" / "passes" / "sw.js"
+    response = HttpResponse(path.read_text(encoding="utf-8"), content_type="text/javascript")
+    response["Service-Worker-Allowed"] = "/passes/"
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@login_required
+@permission_required(VIEW_STATION, raise_exception=True)
+def station_list(request):
+    """Delivery stations: platform, manager, riders holding passes, latest inspection."""
+    now = clock.now()
+    qs = DeliveryStation.objects.annotate(
+        riders=Count("passes", distinct=True),
+        current=Count("passes", filter=Q(passes__valid_to__gte=now, passes__status=PassStatus.VALID), distinct=True),
+    ).prefetch_related("inspections")
+    platform = request.GET.get("platform", "")
+    if platform:
+        qs = qs.filter(platform=platform)
+    listing = paginate(request, qs.order_by("platform", "name"))
+    mask = DeliveryStation._meta.get_field("manager_mobile").masked
+    rows = [
+        {"station": s, "mobile": mask(s.manager_mobile), "inspection": next(iter(s.inspections.all()), None)}
+        for s in listing.rows
+    ]
+    return render(
+        request,
+        "passes/station_list.html",
+        {"listing": listing, "rows": rows, "platforms": Platform.choices, "platform": platform},
+    )
+
+
+# --- checkpoints and scans ------------------------------------------------------------------------
+
+
+@login_required
+@permission_required(VIEW_CHECKPOINT, raise_exception=True)
+def checkpoint_list(request):
+    """The checkpoint registry with today's scans."""
+    today = clock.today()
+    start = dt.datetime.combine(today, dt.time.min, tzinfo=timezone.get_default_timezone())
+    qs = Checkpoint.objects.select_related("subdistrict", "area").annotate(
+        scans_today=Count("scans", filter=Q(scans__at__gte=start))
+    )
+    kind = request.GET.get("kind", "")
+    if kind:
+        qs = qs.filter(kind=kind)
+    listing = paginate(request, qs.order_by("code"))
+    return render(
+        request,
+        "passes/checkpoint_list.html",
+        {"listing": listing, "rows": listing.rows, "kinds": CheckpointKind.choices, "kind": kind},
+    )
+
+
+@login_required
+@permission_required(VIEW_SCAN, raise_exception=True)
+def scan_stats(request):
+    """Scans per checkpoint and day (green / red), and the flagged anomalies."""
+    try:
+        since = dt.date.fromisoformat(request.GET.get("since", ""))
+    except ValueError:
+        latest = Scan.objects.order_by("-at").values_list("at", flat=True).first()
+        since = (timezone.localdate(latest) if latest else clock.today()) - dt.timedelta(days=13)
+    until = since + dt.timedelta(days=14)
+    tz = timezone.get_default_timezone()
+    window = Scan.objects.filter(
+        at__gte=dt.datetime.combine(since, dt.time.min, tzinfo=tz),
+        at__lt=dt.datetime.combine(until, dt.time.min, tzinfo=tz),
+    )
+    rows = (
+        window.annotate(day=TruncDate("at", tzinfo=tz))
+        .values("day", "checkpoint_code")
+        .annotate(total=Count("pk"), green=Count("pk", filter=Q(valid=True)))
+        .order_by("-day", "checkpoint_code")
+    )
+    table = [{**row, "red": row["total"] - row["green"]} for row in rows]
+    by_reason = list(window.values("reason").annotate(total=Count("pk")).order_by("-total"))
+    chart = {
+        "tooltip": {},
+        "xAxis": {"type": "category", "data": [r["reason"] for r in by_reason]},
+        "yAxis": {"type": "value"},
+        "series": [{"type": "bar", "data": [r["total"] for r in by_reason]}],
+    }
+    anomalies = window.filter(anomaly=True).select_related("checkpoint")[:50]
+    return render(
+        request,
+        "passes/scan_stats.html",
+        {
+            "table": table,
+            "since": since,
+            "until": until - dt.timedelta(days=1),
+            "chart": chart,
+            "anomalies": anomalies,
+            "by_reason": by_reason,
+        },
+    )
