@@ -150,6 +150,7 @@ class ProjectOut(Schema):
     registered_on: dt.date | None
     started_on: dt.date | None
     producing_on: dt.date | None
+    is_at_full_production: bool
     is_verified: bool
     verified_by: str | None
     verified_at: dt.datetime | None
@@ -317,6 +318,7 @@ def project_out(project: Project) -> dict:
         "registered_on": project.registered_on,
         "started_on": project.started_on,
         "producing_on": project.producing_on,
+        "is_at_full_production": project.is_at_full_production,
         "is_verified": project.is_verified,
         "verified_by": project.verified_by.username if project.verified_by_id else None,
         "verified_at": project.verified_at,
@@ -537,6 +539,21 @@ def set_status(request, project_id: int, payload: StatusIn):
     return project_out(_project(request, project_id))
 
 
+class FullProductionIn(Schema):
+    """The day the project reached full production (default today)."""
+
+    on: dt.date | None = None
+    note: str = ""
+
+
+@router.post("/projects/{project_id}/full-production", response=ProjectOut, summary="Mark a project at full production")
+def full_production(request, project_id: int, payload: FullProductionIn):
+    """Set the 达产 flag of a producing project (409 at any other stage or when already set)."""
+    project = _project(request, project_id, perms.CHANGE_PROJECT)
+    services.mark_full_production(actor=request.auth, project=project, on=payload.on, note=payload.note)
+    return project_out(_project(request, project_id))
+
+
 @router.post("/projects/{project_id}/verify", response=ProjectOut, summary="Verify a claimed signing")
 def verify(request, project_id: int, payload: VerifyIn):
     """Only holders of investment.verify_project who are not the project's owner."""
@@ -602,3 +619,270 @@ def list_negotiations(request, week: dt.date | None = None, unit: str | None = N
         queryset = queryset.filter(project_id=project)
     items = [negotiation_out(n) for n in queryset]
     return {"items": items, "count": len(items)}
+
+
+# ------------------------------------------------------------------------------------------------ weekly report
+
+
+class ProjectBriefOut(Schema):
+    """A project as the weekly report lists it."""
+
+    id: int
+    name: str
+    investor: str
+    unit: str
+    stage: str
+    status: str
+    total_yi: Decimal
+    lead_on: dt.date | None
+    signed_on: dt.date | None
+    next_step: str
+    next_step_on: dt.date | None
+    last_progress_at: dt.datetime | None
+
+
+class WeeklyReportOut(Schema):
+    """招商周报: the week's negotiations, new leads, signings and the projects stale at the week's end."""
+
+    monday: dt.date
+    sunday: dt.date
+    stale_days: int
+    negotiations: list[NegotiationOut]
+    new_leads: list[ProjectBriefOut]
+    signings: list[ProjectBriefOut]
+    stale: list[ProjectBriefOut]
+
+
+def project_brief(project: Project) -> dict:
+    """Serialise a project for the weekly report."""
+    return {
+        "id": project.pk,
+        "name": project.name,
+        "investor": project.investor_name,
+        "unit": project.unit.code,
+        "stage": project.stage,
+        "status": project.status,
+        "total_yi": stats.to_yi(project.total_investment_cny),
+        "lead_on": project.lead_on,
+        "signed_on": project.signed_on,
+        "next_step": project.next_step,
+        "next_step_on": project.next_step_on,
+        "last_progress_at": project.last_progress_at,
+    }
+
+
+def _unit_id(code: str | None) -> int | None:
+    from zoneops.accounts.models import Department
+
+    if not code:
+        return None
+    unit_id = Department.objects.filter(code=code).values_list("pk", flat=True).first()
+    if unit_id is None:
+        raise DomainError(_("Unknown investment unit “%(code)s”.") % {"code": code}, field="unit")
+    return unit_id
+
+
+@router.get("/weekly-report", response=WeeklyReportOut, summary="The weekly investment report (招商周报)")
+def weekly_report(request, week: dt.date | None = None, unit: str | None = None):
+    """Monday–Sunday of the week containing `week` (default this week), optionally one unit (code): the week's
+    negotiations, new leads, signings, and the open projects without progress for the configured days."""
+    _need(request, perms.VIEW_PROJECT)
+    report = selectors.weekly_report(request.auth, week or clock.today(), _unit_id(unit))
+    return {
+        "monday": report["monday"],
+        "sunday": report["sunday"],
+        "stale_days": report["stale_days"],
+        "negotiations": [negotiation_out(n) for n in report["negotiations"]],
+        "new_leads": [project_brief(p) for p in report["new_leads"]],
+        "signings": [project_brief(p) for p in report["signings"]],
+        "stale": [project_brief(p) for p in report["stale"]],
+    }
+
+
+# ------------------------------------------------------------------------------------------------ staff development
+
+
+class TrainingIn(Schema):
+    """A training class and its attendees (usernames of investment staff)."""
+
+    name: str = Field(..., examples=["砺剑班"])
+    starts_on: dt.date
+    ends_on: dt.date
+    attendees: list[str] = Field([], description="usernames")
+    materials: str = ""
+
+
+class TrainingOut(Schema):
+    """A recorded training class."""
+
+    id: int
+    name: str
+    starts_on: dt.date
+    ends_on: dt.date
+    attendees: list[str]
+    materials: str
+
+
+class TrainingList(Schema):
+    """Training classes, newest first."""
+
+    items: list[TrainingOut]
+    count: int
+
+
+class StaffNoteIn(Schema):
+    """A note on a staff member against one of the seven qualities."""
+
+    staff: str = Field(..., description="username")
+    quality: str = Field(..., description="thinking / responsibility / resourceful / industry / economy / …")
+    note: str
+
+
+class StaffNoteOut(Schema):
+    """A note of the organisation department."""
+
+    id: int
+    staff: str
+    quality: str
+    quality_label: str
+    note: str
+    author: str
+    created_at: dt.datetime
+
+
+class StaffTrainingOut(Schema):
+    """A training a staff member attended."""
+
+    id: int
+    name: str
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+class StaffRowOut(Schema):
+    """One staff member's record: negotiations held, projects advanced, verified signings, trainings, notes."""
+
+    username: str
+    full_name: str
+    department: str | None
+    negotiations: int
+    projects_advanced: int
+    verified_signings: int
+    trainings: list[StaffTrainingOut]
+    notes: list[StaffNoteOut]
+
+
+class StaffList(Schema):
+    """The staff development view."""
+
+    items: list[StaffRowOut]
+    count: int
+
+
+def training_out(session) -> dict:
+    """Serialise a training class."""
+    return {
+        "id": session.pk,
+        "name": session.name,
+        "starts_on": session.starts_on,
+        "ends_on": session.ends_on,
+        "attendees": sorted(u.username for u in session.attendees.all()),
+        "materials": session.materials,
+    }
+
+
+def staff_note_out(note) -> dict:
+    """Serialise a staff note."""
+    return {
+        "id": note.pk,
+        "staff": note.staff.username,
+        "quality": note.quality,
+        "quality_label": str(note.get_quality_display()),
+        "note": note.note,
+        "author": note.author.username,
+        "created_at": note.created_at,
+    }
+
+
+def staff_row_out(row: dict) -> dict:
+    """Serialise a row of the staff development view."""
+    user = row["user"]
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "department": user.department.code if user.department_id else None,
+        "negotiations": row["negotiations"],
+        "projects_advanced": row["projects_advanced"],
+        "verified_signings": row["verified_signings"],
+        "trainings": [
+            {"id": t.pk, "name": t.name, "starts_on": t.starts_on, "ends_on": t.ends_on} for t in row["trainings"]
+        ],
+        "notes": [staff_note_out(n) for n in row["notes"]],
+    }
+
+
+def _staff_member(username: str):
+    """An investment staff member by username (404 for anyone else, like a missing one)."""
+    return get_object_or_404(selectors.investment_staff(), username=username)
+
+
+@router.get("/trainings", response=TrainingList, summary="Training classes")
+def list_trainings(request):
+    """Training classes (e.g. 砺剑班) with their attendees; for the organisation department and those who record
+    trainings."""
+    if not (request.auth.has_perm(perms.VIEW_STAFF_DEVELOPMENT) or request.auth.has_perm(perms.ADD_TRAINING)):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    from zoneops.investment.models import TrainingSession
+
+    items = [training_out(s) for s in TrainingSession.objects.prefetch_related("attendees")]
+    return {"items": items, "count": len(items)}
+
+
+@router.post("/trainings", response={201: TrainingOut}, summary="Record a training class")
+def create_training(request, payload: TrainingIn):
+    """A training class; attendees are usernames of investment staff."""
+    _need(request, perms.ADD_TRAINING)
+    staff = {u.username: u for u in selectors.investment_staff().filter(username__in=payload.attendees)}
+    unknown = [name for name in payload.attendees if name not in staff]
+    if unknown:
+        raise DomainError(
+            _("Not investment staff: %(names)s") % {"names": ", ".join(unknown)},
+            field="attendees",
+        )
+    session = services.record_training(
+        actor=request.auth,
+        name=payload.name,
+        starts_on=payload.starts_on,
+        ends_on=payload.ends_on,
+        attendees=[staff[name] for name in dict.fromkeys(payload.attendees)],
+        materials=payload.materials,
+    )
+    return 201, training_out(session)
+
+
+@router.get("/staff-development", response=StaffList, summary="The staff development view")
+def staff_development(request):
+    """Per investment staff member: negotiations held, projects advanced, verified signings, trainings attended
+    and notes. Organisation department only (investment.view_staff_development); every view is audited."""
+    services.audit_staff_view(actor=request.auth, note=request.get_full_path())
+    rows = selectors.staff_development(selectors.investment_staff())
+    return {"items": [staff_row_out(row) for row in rows], "count": len(rows)}
+
+
+@router.get("/staff-development/{username}", response=StaffRowOut, summary="One staff member's development")
+def staff_member_development(request, username: str):
+    """One investment staff member (404 for anyone who is not investment staff); the view is audited."""
+    _need(request, perms.VIEW_STAFF_DEVELOPMENT)
+    user = _staff_member(username)
+    services.audit_staff_view(actor=request.auth, note=request.get_full_path())
+    return staff_row_out(selectors.staff_development([user])[0])
+
+
+@router.post("/staff-notes", response={201: StaffNoteOut}, summary="Add a staff note")
+def create_staff_note(request, payload: StaffNoteIn):
+    """A note against one of the seven qualities (有思考、有担当、有办法、懂产业、懂经济、会招商、会服务)."""
+    _need(request, perms.VIEW_STAFF_DEVELOPMENT)
+    _need(request, perms.ADD_STAFF_NOTE)
+    staff = _staff_member(payload.staff)
+    note = services.add_staff_note(actor=request.auth, staff=staff, quality=payload.quality, note=payload.note)
+    return 201, staff_note_out(note)

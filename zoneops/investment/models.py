@@ -17,6 +17,7 @@ from zoneops.investment.choices import (
     Channel,
     Comparison,
     ConstructionType,
+    Issue,
     Quality,
     Source,
     Stage,
@@ -317,6 +318,12 @@ class Negotiation(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.project} #{self.round_number}"
+
+    @property
+    def issue_labels(self) -> list[str]:
+        """The issues raised, as people read them (Land, Funding …) rather than their codes."""
+        labels = dict(Issue.choices)
+        return [str(labels.get(code, code)) for code in self.issues or []]
 
 
 class ThresholdBucket(models.Model):

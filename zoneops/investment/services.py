@@ -666,6 +666,35 @@ def set_status(*, actor: User, project: Project, status: str, reason: str = "") 
 
 
 @transaction.atomic
+def mark_full_production(*, actor: User, project: Project, on: dt.date | None = None, note: str = "") -> Project:
+    """Set the 达产 flag of a producing project (compare-and-set); the day is kept in the stage history."""
+    _require_project(actor, perms.CHANGE_PROJECT, project)
+    if project.stage != Stage.PRODUCING:
+        raise InvalidTransition(_("Only a producing project can reach full production."), field="stage")
+    on = on or clock.today()
+    if on > clock.today():
+        raise DomainError(_("The date cannot be in the future."), field="on")
+    if project.producing_on and on < project.producing_on:
+        raise DomainError(_("Full production cannot come before production started."), field="on")
+    now = clock.now()
+    updated = Project.objects.filter(pk=project.pk, stage=Stage.PRODUCING, is_at_full_production=False).update(
+        is_at_full_production=True, last_progress_at=now, updated_at=now
+    )
+    if updated != 1:
+        raise Conflict(_("This project is already at full production or has changed; reload."), field="stage")
+    project.is_at_full_production, project.last_progress_at = True, now
+    _history(project, field="production", before="", after="full", on=on, actor=actor, note=note)
+    record(
+        actor,
+        actions.PROJECT_FULL_PRODUCTION,
+        project,
+        changes={"is_at_full_production": [False, True]},
+        note=f"{on.isoformat()} {note}".strip(),
+    )
+    return project
+
+
+@transaction.atomic
 def verify_project(*, actor: User, project: Project, evidence: str) -> Project:
     """Confirm a claimed signing (行政审批局 / statistics); never by the project's own owner."""
     _require_project(actor, perms.VERIFY_PROJECT, project)

@@ -145,6 +145,7 @@ def summarise(projects: Iterable[Project], *, start: dt.date, end: dt.date, basi
     ]
     industries: dict[int, Group] = {}
     units: dict[int, Group] = {}
+    unit_order: dict[int, tuple[int, str]] = {}
     months: dict[str, Group] = {}
     leading = Group("leading", "")
     rates: dict = {}
@@ -163,6 +164,7 @@ def summarise(projects: Iterable[Project], *, start: dt.date, end: dt.date, basi
         if industry.is_leading:
             leading.add(project)
         units.setdefault(project.unit_id, Group(project.unit_id, project.unit.name)).add(project)
+        unit_order[project.unit_id] = (project.unit.sort_order, project.unit.code)
         month = project.signed_on.strftime("%Y-%m")
         months.setdefault(month, Group(month, month)).add(project)
     share = (
@@ -186,7 +188,8 @@ def summarise(projects: Iterable[Project], *, start: dt.date, end: dt.date, basi
         "leading_count": leading.count,
         "leading_total_yi": leading.total_yi,
         "leading_share_percent": share,
-        "by_unit": [g.as_dict() for g in sorted(units.values(), key=lambda g: g.label)],
+        # In the organisation's own order (sort order, then code: 招商一局, 二局 …), not by the names' code points.
+        "by_unit": [g.as_dict() for g in sorted(units.values(), key=lambda g: unit_order[g.key])],
         "by_month": [months[k].as_dict() for k in sorted(months)],
         "project_ids": everything.project_ids,
     }
@@ -208,10 +211,25 @@ def bulletin_text(stats: dict[str, Any], *, as_of: dt.date, zone: str = "开发�
     return text
 
 
+ZONE = "开发区"
+
+
+def scope_name(user: User | None) -> str:
+    """Who the bulletin speaks for: "开发区" for a user who sees every project, else the user's own unit, so that a
+    unit's partial figures are never published as the zone's."""
+    from zoneops.accounts.scoping import grants_for
+    from zoneops.investment import permissions as perms
+
+    if user is not None and grants_for(user, perms.VIEW_PROJECT).all:
+        return ZONE
+    department = getattr(user, "department", None)
+    return department.name if department is not None else "本人负责范围内"
+
+
 def bulletin(user: User | None, *, as_of: dt.date | None = None) -> str:
-    """The year-to-date bulletin paragraph as of a day."""
+    """The year-to-date bulletin paragraph as of a day, over the user's data scope (named as such)."""
     as_of = as_of or clock.today()
-    return bulletin_text(signing_stats(user, as_of=as_of), as_of=as_of)
+    return bulletin_text(signing_stats(user, as_of=as_of), as_of=as_of, zone=scope_name(user))
 
 
 def base_currency() -> Currency:

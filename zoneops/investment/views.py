@@ -205,7 +205,9 @@ def project_detail(request, pk: int):
 
 
 def _label(field: str, value: str) -> str:
-    """The display label of a stage or status value."""
+    """The display label of a stage or status value (or of reaching full production)."""
+    if field == "production":
+        return str(_("Full production (达产)")) if value == "full" else "—"
     choices = Stage if field == "stage" else Status
     return str(choices(value).label) if value in choices.values else (value or "—")
 
@@ -350,6 +352,16 @@ def project_action(request, pk: int, action: str):
         raise DjangoPermissionDenied
     project = selectors.project_for_user_or_404(request.user, pk, perm)
     forms = {"advance": AdvanceForm, "set-status": StatusForm, "verify": VerifyForm}
+    if action == "full-production":
+        try:
+            services.mark_full_production(actor=request.user, project=project)
+        except OutOfScope as exc:
+            raise Http404 from exc
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Done."))
+        return redirect("investment:project-detail", pk=pk)
     if action not in forms:
         raise Http404
     form = forms[action](request.POST)
@@ -428,8 +440,13 @@ def negotiation_week(request):
     """Monday–Friday of a week: each unit's negotiations by day."""
     day = _day(request.GET.get("week"), clock.today())
     unit_id = request.GET.get("unit")
-    view = selectors.week_view(request.user, day, int(unit_id) if unit_id and unit_id.isdigit() else None)
+    unit_pk = int(unit_id) if unit_id and unit_id.isdigit() else None
+    view = selectors.week_view(request.user, day, unit_pk)
     monday = view["monday"]
+    if request.GET.get("export") == "xlsx":
+        return _negotiations_workbook(
+            request, selectors.negotiations_between(request.user, monday, view["friday"], unit_pk), view
+        )
     context = {
         **view,
         "units_choice": _units(request.user, perms.VIEW_NEGOTIATION),
@@ -438,6 +455,55 @@ def negotiation_week(request):
         "next": (monday + dt.timedelta(days=7)).isoformat(),
     }
     return render(request, "investment/negotiation_week.html", context)
+
+
+def _negotiations_workbook(request, negotiations, view):
+    """The week's negotiations, one row per round, as a formatted workbook."""
+    from django.utils import timezone
+
+    from zoneops.investment.choices import Issue
+
+    user = request.user
+    issue_labels = dict(Issue.choices)
+    columns = [
+        Column("at", _("Held at"), 17),
+        Column("unit", _("Investment unit"), 14),
+        Column("project", _("Project"), 34),
+        Column("round", _("Round"), 7),
+        Column("channel", _("Channel"), 9),
+        Column("ours", _("Our participants"), 20),
+        Column("leaders", _("Leaders present"), 16),
+        Column("theirs", _("Their participants"), 20),
+        Column("summary", _("Summary"), 40),
+        Column("issues", _("Issues raised"), 18),
+        Column("next", _("Next step"), 24),
+    ]
+    rows = [
+        [
+            timezone.localtime(n.at).strftime("%Y-%m-%d %H:%M"),
+            n.project.unit.name,
+            n.project.name,
+            n.round_number,
+            n.get_channel_display(),
+            "、".join(u.display_name for u in n.our_participants.all()),
+            n.leaders_present,
+            n.their_participants,
+            n.summary,
+            "、".join(str(issue_labels.get(code, code)) for code in n.issues or []),
+            f"{n.next_step} {n.next_step_on.isoformat() if n.next_step_on else ''}".strip(),
+        ]
+        for n in negotiations
+    ]
+    monday, friday = view["monday"].isoformat(), view["friday"].isoformat()
+    workbook = export_workbook(
+        title=_("Negotiations %(start)s – %(end)s") % {"start": monday, "end": friday},
+        columns=columns,
+        rows=rows,
+        unit=user.department.name if user.department else "",
+        author=user.display_name,
+    )
+    record(user, actions.NEGOTIATIONS_EXPORTED, None, note=f"{monday}..{friday} {len(rows)}")
+    return xlsx_response(workbook, f"negotiations-{monday}.xlsx")
 
 
 def _list_url(ids) -> str:
@@ -486,7 +552,11 @@ def signing_stats(request):
         "verified": verified,
         "shown": shown,
         "basis": basis,
-        "bulletin": stats.bulletin_text(shown, as_of=as_of) if not (date_from or date_to) else "",
+        "bulletin": (
+            stats.bulletin_text(shown, as_of=as_of, zone=stats.scope_name(request.user))
+            if not (date_from or date_to)
+            else ""
+        ),
         "chart": chart,
         "chart_links": links,
         "export_query": export_query.urlencode(),
@@ -537,6 +607,8 @@ def weekly_report(request):
     unit_id = request.GET.get("unit", "")
     report = selectors.weekly_report(request.user, day, int(unit_id) if unit_id.isdigit() else None)
     monday = report["monday"]
+    if request.GET.get("export") == "xlsx":
+        return _weekly_workbook(request, report)
     return render(
         request,
         "investment/weekly_report.html",
@@ -548,6 +620,45 @@ def weekly_report(request):
             "next": (monday + dt.timedelta(days=7)).isoformat(),
         },
     )
+
+
+def _weekly_workbook(request, report):
+    """The 招商周报 as a formatted workbook: one row per negotiation, new lead, signing and stale project."""
+    from django.utils import timezone
+
+    user = request.user
+    columns = [
+        Column("section", _("Section"), 14),
+        Column("date", _("Date"), 12),
+        Column("unit", _("Investment unit"), 14),
+        Column("project", _("Project"), 36),
+        Column("detail", _("Detail"), 48),
+    ]
+    rows = []
+    for n in report["negotiations"]:
+        detail = f"{n.get_channel_display()} · " + _("round %(r)s") % {"r": n.round_number} + f" · {n.summary}"
+        when = timezone.localtime(n.at).strftime("%Y-%m-%d %H:%M")
+        rows.append([_("Negotiation"), when, n.project.unit.name, n.project.name, detail])
+    for p in report["new_leads"]:
+        rows.append([_("New lead"), p.lead_on, p.unit.name, p.name, p.investor_name])
+    for p in report["signings"]:
+        amount = f"{p.currency.code} {p.total_investment:,.2f} = {stats.to_yi(p.total_investment_cny)} 亿元"
+        rows.append([_("Signing"), p.signed_on, p.unit.name, p.name, amount])
+    for p in report["stale"]:
+        last = timezone.localtime(p.last_progress_at).date() if p.last_progress_at else None
+        rows.append([_("No progress"), last, p.unit.name, p.name, p.next_step])
+    monday, sunday = report["monday"].isoformat(), report["sunday"].isoformat()
+    workbook = export_workbook(
+        title=_("Weekly investment report %(start)s – %(end)s") % {"start": monday, "end": sunday},
+        columns=columns,
+        rows=rows,
+        unit=user.department.name if user.department else "",
+        author=user.display_name,
+        notes=_("Projects without progress for %(days)s days at the end of the week are listed as “No progress”.")
+        % {"days": report["stale_days"]},
+    )
+    record(user, actions.WEEKLY_REPORT_EXPORTED, None, note=f"{monday}..{sunday}")
+    return xlsx_response(workbook, f"weekly-report-{monday}.xlsx")
 
 
 @login_required

@@ -410,3 +410,49 @@ def test_threshold_buckets_are_data(owner, unit1):
         ("3000万美元以上外资项目", 0),
     ]
     assert ThresholdBucket.objects.count() == 3
+
+
+def test_full_production_flag_only_on_a_producing_project_once(owner, unit1, other_unit_staff):
+    project = make(owner, unit1, stage=Stage.SIGNED, signed_on=dt.date(2022, 1, 10))
+    with pytest.raises(InvalidTransition):
+        services.mark_full_production(actor=owner, project=project)
+    for stage in (Stage.REGISTERED, Stage.STARTED, Stage.PRODUCING):
+        services.advance_stage(actor=owner, project=project, to=stage, on=dt.date(2022, 3, 1))
+    with pytest.raises(OutOfScope):
+        services.mark_full_production(actor=other_unit_staff, project=project)
+    with pytest.raises(DomainError) as early:
+        services.mark_full_production(actor=owner, project=project, on=dt.date(2022, 2, 1))
+    assert early.value.field == "on"
+
+    services.mark_full_production(actor=owner, project=project, on=dt.date(2022, 4, 20))
+
+    project.refresh_from_db()
+    assert project.is_at_full_production is True
+    change = project.stage_changes.get(field="production")
+    assert (change.to_value, change.on) == ("full", dt.date(2022, 4, 20))
+    event = AuditEvent.objects.get(action="investment.project_full_production")
+    assert event.changes == {"is_at_full_production": [False, True]} and event.note == "2022-04-20"
+    with pytest.raises(Conflict):
+        services.mark_full_production(actor=owner, project=project)
+    assert AuditEvent.objects.filter(action="investment.project_full_production").count() == 1
+
+
+def test_rounds_before_signing_count_only_rounds_up_to_the_signing_day(owner, unit1, frozen):
+    from zoneinfo import ZoneInfo
+
+    from zoneops.investment import selectors
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    project = make(owner, unit1, stage=Stage.NEGOTIATING)
+    for day in (dt.date(2022, 3, 9), dt.date(2022, 3, 18), dt.date(2022, 3, 30)):
+        services.record_negotiation(
+            actor=owner, project=project, at=dt.datetime.combine(day, dt.time(23, 30), tzinfo=shanghai), summary="洽谈"
+        )
+    services.advance_stage(
+        actor=owner, project=project, to=Stage.SIGNED, signed_on=dt.date(2022, 3, 30), contract_amount="1"
+    )
+    services.record_negotiation(
+        actor=owner, project=project, at=dt.datetime(2022, 4, 2, 9, 0, tzinfo=shanghai), summary="签约后对接"
+    )
+
+    assert selectors.rounds_before_signing(project) == 3  # 23:30 on the signing day (Shanghai) still counts

@@ -7,9 +7,11 @@ from decimal import Decimal
 
 import pytest
 
+from zoneops.accounts.models import DataScope
 from zoneops.investment import services, stats
 from zoneops.investment.choices import AppliesTo, Basis, Comparison, Stage
 from zoneops.investment.models import Currency, FxRate, ThresholdBucket
+from zoneops.investment.tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen", "dicts")]
 
@@ -154,13 +156,41 @@ def test_statistics_follow_the_data_scope(owner, unit1, other_unit_staff, unit2)
     assert stats.signing_stats(other_unit_staff, as_of=dt.date(2022, 4, 21))["total_yi"] == Decimal("2.0")
 
 
-def test_bulletin_wording(owner, unit1):
+def test_bulletin_wording(owner, unit1, verifier):
     signed(owner, unit1, "外资", "30000000", currency="USD", foreign=True)
     signed(owner, unit1, "内资", "600000000")
 
-    text = stats.bulletin(owner, as_of=dt.date(2022, 4, 21))
+    text = stats.bulletin(verifier, as_of=dt.date(2022, 4, 21))  # a whole-zone reader speaks for the zone
+    unit_text = stats.bulletin(owner, as_of=dt.date(2022, 4, 21))  # a unit's reader, for the unit only
 
     assert text == (
         "截至4月21日,开发区今年新签约2个项目,总投资7.9亿元,其中外资项目1个,总投资1.9亿元。"
         "其中总投资5亿元以上项目1个,3000万美元以上外资项目1个。"
     )
+    assert unit_text == text.replace("开发区", "招商U1")
+
+
+def test_by_unit_follows_the_organisations_order_not_the_names(owner, unit1):
+    from zoneops.accounts.models import DepartmentKind
+    from zoneops.accounts.tests.factories import DepartmentFactory
+
+    second = DepartmentFactory(code="TCJ-2", name="招商二局", kind=DepartmentKind.INVESTMENT_UNIT)
+    third = DepartmentFactory(code="TCJ-3", name="招商三局", kind=DepartmentKind.INVESTMENT_UNIT)
+    admin = factories.staff(unit1, "investment.add_project", "investment.view_project", scope=DataScope.ALL)
+    for unit in (third, second, unit1):
+        services.create_project(
+            actor=admin,
+            unit=unit,
+            name=f"{unit.code}项目",
+            investor="甲",
+            industry="NGIT",
+            currency="CNY",
+            total_investment="100000000",
+            stage=Stage.SIGNED,
+            signed_on=dt.date(2022, 4, 1),
+        )
+
+    result = stats.signing_stats(admin, as_of=dt.date(2022, 4, 21))
+
+    # By code point 三 (U+4E09) sorts before 二 (U+4E8C); the organisation's order does not.
+    assert [g["label"] for g in result["by_unit"]] == ["招商二局", "招商三局", "招商U1"]

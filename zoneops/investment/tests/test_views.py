@@ -229,7 +229,7 @@ def test_statistics_page_links_every_number(client, owner, project):
     html = response.content.decode()
     assert response.status_code == 200
     assert f'href="/investment/projects/?ids={project.pk}" data-stat="count">1<' in html
-    assert "截至4月21日,开发区今年新签约1个项目" in html
+    assert "截至4月21日,招商U1今年新签约1个项目" in html  # a unit's figures are not published as the zone's
     assert 'data-bucket="3000万美元以上外资项目">1<' in html
 
 
@@ -476,3 +476,78 @@ def test_attachments_minutes_and_evidence(client, owner, project, verifier, othe
     client.force_login(other_unit_staff)
     assert client.get(url).status_code == 404
     assert AuditEvent.objects.filter(action="investment.attachment_added").count() == 2
+
+
+def test_detail_shows_issue_labels_and_readable_history(client, owner, project):
+    from zoneops.investment.choices import Issue
+
+    services.record_negotiation(
+        actor=owner,
+        project=project,
+        at=dt.datetime(2022, 4, 19, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+        summary="厂房代建",
+        issues=["land", "approvals"],
+    )
+    client.force_login(owner)
+
+    html = client.get(f"/investment/projects/{project.pk}/").content.decode()
+
+    assert f">{Issue.LAND.label}</span>" in html and f">{Issue.APPROVALS.label}</span>" in html
+    assert ">land</span>" not in html
+    # The audit app's timeline: one row per changed field with its label, not a dump of the change dict.
+    assert 'data-audit-action="investment.project_created"' in html
+    assert "[None, " not in html
+
+
+def test_weekly_report_excel_export_is_formatted_and_audited(client, owner, project):
+    client.force_login(owner)
+
+    response = client.get("/investment/weekly-report/", {"week": "2022-04-06", "export": "xlsx"})
+
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = [[cell for cell in row] for row in sheet.iter_rows(values_only=True)]
+    assert "2022-04-04" in values[0][0] and "2022-04-10" in values[0][0]
+    rows = [row for row in values if row[3] == "甲项目"]
+    assert [row[0] for row in rows] == ["New lead", "Signing"]
+    assert rows[1][4] == "USD 30,000,000.00 = 1.9 亿元"
+    event = AuditEvent.objects.get(action="investment.weekly_report_exported")
+    assert event.actor_username == "owner1" and event.note == "2022-04-04..2022-04-10"
+
+
+def test_negotiation_week_excel_export(client, owner, project, other_unit_staff, unit2):
+    theirs = services.create_project(
+        actor=other_unit_staff,
+        unit=unit2,
+        name="乙项目",
+        investor="乙",
+        industry="NGIT",
+        currency="CNY",
+        total_investment="1",
+        stage=Stage.NEGOTIATING,
+    )
+    tz = dt.timezone(dt.timedelta(hours=8))
+    services.record_negotiation(
+        actor=owner,
+        project=project,
+        at=dt.datetime(2022, 4, 18, 10, 0, tzinfo=tz),
+        summary="视频洽谈",
+        our_participants=[owner],
+        issues=["land"],
+        next_step="面谈",
+        next_step_on=dt.date(2022, 4, 25),
+    )
+    services.record_negotiation(
+        actor=other_unit_staff, project=theirs, at=dt.datetime(2022, 4, 19, 10, 0, tzinfo=tz), summary="别人的"
+    )
+    client.force_login(owner)
+
+    response = client.get("/investment/negotiations/week/", {"week": "2022-04-20", "export": "xlsx"})
+
+    assert response.status_code == 200
+    values = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    rows = [row for row in values if row[2] in ("甲项目", "乙项目")]  # other units' rounds stay out of scope
+    assert len(rows) == 1
+    assert rows[0][0] == "2022-04-18 10:00" and rows[0][3] == 1 and rows[0][8] == "视频洽谈"
+    assert rows[0][9] == "Land" and rows[0][10] == "面谈 2022-04-25"
+    assert AuditEvent.objects.get(action="investment.negotiations_exported").note == "2022-04-18..2022-04-22 1"
