@@ -28,3 +28,12 @@ def chinese(settings):
 def api_client(client):
     """A Django test client (JSON helpers come from the tests)."""
     return client
+
+
+@pytest.fixture
+def allow_sync_playwright(monkeypatch):
+    """Playwright's sync API runs an event loop in the test thread; the ORM must stay usable beside it.
+
+    Set per test, never at import: the variable would otherwise leak into the deploy checks.
+    """
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

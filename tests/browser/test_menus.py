@@ -7,7 +7,6 @@ which includes Content-Security-Policy violations and JavaScript exceptions.
 from __future__ import annotations
 
 import io
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +17,6 @@ from django.core.management import call_command
 from zoneops.accounts.demo import BUSINESS_APPS
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls of the fixtures are still synchronous.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -32,6 +30,7 @@ PASSWORD = "Browser-Demo-2022"
 RESULTS = Path(django_settings.BASE_DIR) / "test-results"
 
 pytestmark = [
+    pytest.mark.usefixtures("allow_sync_playwright"),
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian Chromium is not installed (apt-get install chromium)"),

@@ -121,7 +121,7 @@ def test_settings_module_in_production_mode_passes_check_deploy_and_hashes_with_
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith("ZONEOPS_") and key != "DJANGO_SETTINGS_MODULE"
+        if not key.startswith("ZONEOPS_") and key not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     env.update({"ZONEOPS_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "zoneops.settings"})
     result = subprocess.run(
