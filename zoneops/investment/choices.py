@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Stage(models.TextChoices):
     """Where a project is in its life: lead → negotiating → signed → registered → started → producing."""
 
-    LEAD = "lead", _("Lead")
+    LEAD = "lead", pgettext_lazy("project stage", "Lead")
     NEGOTIATING = "negotiating", _("Negotiating")
     SIGNED = "signed", _("Signed")
-    REGISTERED = "registered", _("Registered")
+    REGISTERED = "registered", pgettext_lazy("project stage", "Registered")
     STARTED = "started", _("Construction started")
     PRODUCING = "producing", _("Producing")
 
@@ -88,7 +89,7 @@ class AssignmentLevel(models.TextChoices):
 class ConstructionType(models.TextChoices):
     """New project, expansion or capital increase."""
 
-    NEW = "new", _("New")
+    NEW = "new", pgettext_lazy("construction type", "New")
     EXPANSION = "expansion", _("Expansion")
     CAPITAL_INCREASE = "capital_increase", _("Capital increase")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Channel(models.TextChoices):
@@ -38,7 +39,7 @@ class CaseStatus(models.TextChoices):
     SUSPENDED = "suspended", _("Suspended")
     RESOLVED = "resolved", _("Resolved")
     FOLLOWED_UP = "followed_up", _("Followed up")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("case status", "Closed")
 
 
 S = CaseStatus
@@ -69,7 +70,7 @@ DONE_STATES = (S.RESOLVED, S.FOLLOWED_UP, S.CLOSED)
 class TaskRole(models.TextChoices):
     """主办 / 协办."""
 
-    LEAD = "lead", _("Lead")
+    LEAD = "lead", pgettext_lazy("task role", "Lead")
     ASSISTING = "assisting", _("Assisting")
 
 
@@ -161,7 +162,7 @@ class EventKind(models.TextChoices):
     FOLLOWED_UP = "followed_up", _("Followed up")
     REDONE = "redone", _("Sent back for redo")
     REOPENED = "reopened", _("Reopened")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("case status", "Closed")
     WARNED = "warned", _("Deadline warning")
     OVERDUE = "overdue", _("Overdue")
     ATTACHMENT = "attachment", _("Attachment added")

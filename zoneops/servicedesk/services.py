@@ -956,7 +956,7 @@ def sweep_cases(*, now: dt.datetime | None = None) -> dict[str, int]:
                 counts["warned"] += 1
                 _event(case, EventKind.WARNED, None, data={"due_at": case.due_at.isoformat()})
                 _audit(None, actions.CASE_WARNED, case, changes={"warned_at": [None, now]})
-                _raise_supervision(case, SupervisionLevel.REMINDER, None, _("75% of the time used."))
+                _raise_supervision(case, SupervisionLevel.REMINDER, None, _("Three quarters of the time used."))
     for case in running.filter(is_overdue=False, due_at__lte=now).iterator():
         with transaction.atomic():
             if Case.objects.filter(pk=case.pk, is_overdue=False).update(is_overdue=True):
