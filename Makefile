@@ -61,8 +61,10 @@ format: bootstrap
 check-migrations: bootstrap
 	ZONEOPS_TESTING=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
+# Refresh the Simplified Chinese catalogue from the code, then compile it (the .mo is committed).
 messages: bootstrap
-	cd zoneops && ../$(BIN)/django-admin makemessages -l zh_Hans -l en --ignore '*/tests/*' && ../$(BIN)/django-admin compilemessages
+	ZONEOPS_TESTING=1 $(BIN)/python manage.py makemessages -l zh_Hans -i 'node_modules/*' -i '.venv/*' -i '*/tests/*' -i 'tests/*' -i 'var/*' -i 'benchmarks/*'
+	cd zoneops && ../$(BIN)/django-admin compilemessages -l zh_Hans
 
 clean:
 	rm -rf $(VENV) node_modules
