@@ -42,6 +42,10 @@ REGIONS = [
     ("QD", "启东市", RegionKind.COUNTY, 80),
 ]
 
+# Named peer sets (code, name, members). 市区 = the urban districts and the zone, the usual second ranking of
+# Nantong's bulletins; the other national-level zones of the city are not statistical regions of this demo.
+PEER_SETS = [("nt-urban", "市区", (ZONE, "CC", "TZ", "HM"))]
+
 GDP, OUTPUT, VALUE_ADDED, FDI, FAI, IND_INV, IND_SHARE = (
     "gdp",
     "industrial_output",
@@ -202,8 +206,11 @@ def build(demo) -> None:
                 "parent": None if kind == RegionKind.CITY else regions[CITY],
             },
         )
-    peers, _ = PeerSet.objects.update_or_create(code="nt-all", defaults={"name": "全市"})
-    peers.regions.set([r for code, r in regions.items() if code != CITY])
+    # The default peers (every region but the city) need no peer set; a named set ranks against a subset.
+    PeerSet.objects.filter(code="nt-all").delete()
+    for code, name, members in PEER_SETS:
+        peer_set, _ = PeerSet.objects.update_or_create(code=code, defaults={"name": name})
+        peer_set.regions.set([regions[m] for m in members])
     indicators: dict[str, Indicator] = {}
     for order, (code, name, unit, decimals, kind, rank_by, bulletin) in enumerate(INDICATORS, start=1):
         b_name, b_template, b_order, b_attach = bulletin

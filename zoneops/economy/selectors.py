@@ -28,6 +28,9 @@ from zoneops.economy.models import (
     parse_period_code,
 )
 
+# How bulletins name the default peers (every region of the city except the city itself).
+DEFAULT_PEER_LABEL = "全市"
+
 
 def can_view(user) -> bool:
     """Whether the user may read economic figures."""
@@ -68,6 +71,13 @@ def peer_set_for_user_or_404(user, code: str) -> PeerSet:
     if not can_view(user):
         raise Http404
     return get_object_or_404(PeerSet, code=code)
+
+
+def peer_sets(user) -> list[PeerSet]:
+    """The named peer sets a reader may rank against."""
+    if not can_view(user):
+        return []
+    return list(PeerSet.objects.order_by("code"))
 
 
 def period_or_404(code: str) -> Period:
@@ -194,7 +204,7 @@ def report_for(user, region: Region, period: Period, *, peer_set: PeerSet | None
         raise Http404
     city = region.city
     peers = list(peer_set.regions.order_by("sort_order", "code")) if peer_set else default_peers(region)
-    peer_label = peer_set.name if peer_set else "全市"
+    peer_label = peer_set.name if peer_set else DEFAULT_PEER_LABEL
     year, month = period.year, period.month_end
     everyone = {r.pk: r for r in [*peers, region, city]}
     data = _Figures(list(everyone.values()), year, month)
@@ -291,11 +301,13 @@ def _item(data: _Figures, indicator, region, city, peers, peer_label, year, mont
     return item
 
 
-def data_points(user, indicator: Indicator, period: Period, region: Region) -> list[Value | Region]:
-    """The stored values behind a report figure: the indicator (or a share's parts) for the city and peers."""
+def data_points(
+    user, indicator: Indicator, period: Period, region: Region, *, peers: list[Region] | None = None
+) -> list[Value]:
+    """The stored values behind a report figure: the indicator (or a share's parts) for the region, city and peers."""
     if not can_view(user):
         raise Http404
-    regions = [region.city, *default_peers(region)]
+    regions = [region, region.city, *(default_peers(region) if peers is None else peers)]
     codes = [indicator.pk]
     if indicator.is_computed_share:
         codes = [indicator.numerator_id, indicator.denominator_id]

@@ -468,6 +468,7 @@ def import_values(*, actor, upload, period: str, reason: str = "") -> UpsertResu
             return _upsert(actor, items, default_reason=reason, audit_action=actions.VALUES_IMPORTED)
         except RowsInvalid as exc:
             headers = {c.key: c.header for c in IMPORT_COLUMNS}
+            headers["reason"] = _("Reason")
             raise ImportFailed(
                 [RowError(p.row, headers.get(p.field, p.field), p.message) for p in exc.problems]
             ) from None

@@ -25,7 +25,16 @@ from zoneops.economy import computations as calc
 from zoneops.economy import permissions as perms
 from zoneops.economy.bulletin import bulletin_for
 from zoneops.economy.forms import EntryForm, ImportForm, IndicatorForm, ReviseForm, entry_field_name
-from zoneops.economy.models import Indicator, IndicatorKind, Period, Region, RegionKind, Value, parse_period_code
+from zoneops.economy.models import (
+    Indicator,
+    IndicatorKind,
+    PeerSet,
+    Period,
+    Region,
+    RegionKind,
+    Value,
+    parse_period_code,
+)
 
 
 def needs(perm: str, *, hidden: bool = False) -> Callable:
@@ -65,21 +74,29 @@ def _pick(request: HttpRequest) -> tuple[Region | None, Period | None]:
     return region, period
 
 
-def _query(region: Region, period: Period, **extra) -> str:
-    return urlencode({"region": region.code, "period": period.code, **extra})
+def _pick_peer_set(request: HttpRequest) -> PeerSet | None:
+    """The peer set of ?peer_set= (None: the default, every region of the city except the city); unknown = 404."""
+    code = (request.GET.get("peer_set") or "").strip()
+    return selectors.peer_set_for_user_or_404(request.user, code) if code else None
 
 
-def _report_rows(report, region: Region, period: Period) -> list[dict]:
+def _query(region: Region, period: Period, peer_set: PeerSet | None = None, **extra) -> str:
+    params = {"region": region.code, "period": period.code}
+    if peer_set is not None:
+        params["peer_set"] = peer_set.code
+    return urlencode({**params, **extra})
+
+
+def _report_rows(report, region: Region, period: Period, peer_set: PeerSet | None = None) -> list[dict]:
     """Table rows with printable figures and the drill-down link of each."""
     rows = []
+    link_query = {"region": region.code}
+    if peer_set is not None:
+        link_query["peer_set"] = peer_set.code
     for item in report.items:
         d = item.indicator.decimals
         is_share = item.indicator.kind == IndicatorKind.SHARE
-        link = (
-            reverse("economy:points", args=[item.indicator.code, period.code])
-            + "?"
-            + urlencode({"region": region.code})
-        )
+        link = reverse("economy:points", args=[item.indicator.code, period.code]) + "?" + urlencode(link_query)
         rows.append(
             {
                 "item": item,
@@ -97,7 +114,7 @@ def _report_rows(report, region: Region, period: Period) -> list[dict]:
                 "elapsed": calc.fixed(item.progress.elapsed_pct) if item.progress else None,
                 "link": link,
                 "value_link": reverse("economy:value-detail", args=[item.stored.pk]) if item.stored else link,
-                "chart_link": "?" + _query(region, period, chart=item.indicator.code),
+                "chart_link": "?" + _query(region, period, peer_set, chart=item.indicator.code),
                 "notes": item.notes,
                 "value_note": item.notes.get("value") or item.notes.get("share_pct", ""),
             }
@@ -109,24 +126,29 @@ def _report_rows(report, region: Region, period: Period) -> list[dict]:
 def report(request: HttpRequest) -> HttpResponse:
     """A region's period report: figures, official vs computed growth, gap, rank, share, charts and bulletin."""
     region, period = _pick(request)
+    peer_set = _pick_peer_set(request)
     context: dict = {
         "regions": selectors.visible_regions(request.user),
         "periods": Period.objects.order_by("-year", "-month_end"),
+        "peer_sets": selectors.peer_sets(request.user),
+        "peer_set": peer_set,
+        "peer_set_label": PeerSet._meta.verbose_name,
+        "default_peer_label": selectors.DEFAULT_PEER_LABEL,
         "region": region,
         "period": period,
     }
     if region is None or period is None:
         return render(request, "economy/report.html", context)
-    result = selectors.report_for(request.user, region, period)
+    result = selectors.report_for(request.user, region, period, peer_set=peer_set)
     chart_items = [i for i in result.items if i.indicator.kind != IndicatorKind.RATE]
     chosen = next((i for i in chart_items if i.indicator.code == request.GET.get("chart")), None)
     chosen = chosen or (chart_items[0] if chart_items else None)
     context.update(
         {
             "report": result,
-            "rows": _report_rows(result, region, period),
+            "rows": _report_rows(result, region, period, peer_set),
             "bulletin": bulletin_for(result),
-            "query": _query(region, period),
+            "query": _query(region, period, peer_set),
             "can_publish": request.user.has_perm(perms.PUBLISH_PERIOD) and not result.is_published,
             "can_enter": request.user.has_perm(perms.ADD_VALUE),
             "breadth": result.breadth,
@@ -139,7 +161,7 @@ def report(request: HttpRequest) -> HttpResponse:
                 "chart_indicator": chosen.indicator,
                 "ranking_option": charts.ranking_option(result, chosen),
                 "ranking_links": {
-                    p.name: reverse("economy:report") + "?" + _query(p, period, chart=chosen.indicator.code)
+                    p.name: reverse("economy:report") + "?" + _query(p, period, peer_set, chart=chosen.indicator.code)
                     for p in result.peers
                 },
                 "trend_option": charts.trend_option(history, chosen.indicator)
@@ -162,9 +184,10 @@ def _number(text: str | None) -> Decimal | None:
 def report_export(request: HttpRequest) -> HttpResponse:
     """The period report as a formatted workbook."""
     region, period = _pick(request)
+    peer_set = _pick_peer_set(request)
     if region is None or period is None:
         raise Http404
-    result = selectors.report_for(request.user, region, period)
+    result = selectors.report_for(request.user, region, period, peer_set=peer_set)
     columns = [
         Column("indicator", _("Indicator"), 22),
         Column("unit", _("Unit"), 8),
@@ -178,7 +201,7 @@ def report_export(request: HttpRequest) -> HttpResponse:
         Column("notes", _("Notes"), 40),
     ]
     rows = []
-    for row in _report_rows(result, region, period):
+    for row in _report_rows(result, region, period, peer_set):
         item = row["item"]
         rows.append(
             [
@@ -195,6 +218,8 @@ def report_export(request: HttpRequest) -> HttpResponse:
             ]
         )
     title = f"{region.name}{period.year}年{period.label}主要经济指标"
+    if peer_set is not None:
+        title += f"({peer_set.name})"
     workbook = export_workbook(
         title=title,
         columns=columns,
@@ -222,7 +247,8 @@ def points(request: HttpRequest, indicator: str, period: str) -> HttpResponse:
     )
     if region is None:
         raise Http404
-    result = selectors.report_for(request.user, region, period_obj)
+    peer_set = _pick_peer_set(request)
+    result = selectors.report_for(request.user, region, period_obj, peer_set=peer_set)
     item = result.item(indicator_obj.code)
     names = {p.code: p.name for p in result.peers}
     ranking = [{"code": c, "name": names.get(c, c), "figure": v, "rank": r} for c, v, r in item.rank.order]
@@ -236,8 +262,9 @@ def points(request: HttpRequest, indicator: str, period: str) -> HttpResponse:
             "item": item,
             "ranking": ranking,
             "missing": [names.get(c, c) for c in item.rank.missing],
-            "values": selectors.data_points(request.user, indicator_obj, period_obj, region),
-            "report_query": _query(region, period_obj),
+            "values": selectors.data_points(request.user, indicator_obj, period_obj, region, peers=result.peers),
+            "report_query": _query(region, period_obj, peer_set),
+            "peer_label": result.peer_label,
         },
     )
 
