@@ -148,6 +148,7 @@ ROLES: list[RoleSpec] = [
         "statistics",
         "统计人员",
         DataScope.ALL,
+        perms=("economy.publish_period", "economy.manage_indicator"),
         patterns=_crud("economy", "view", "add", "change"),
         description="录入经济指标，发布排名与通报",
     ),

@@ -94,6 +94,8 @@ def test_business_roles_carry_their_scopes_and_only_existing_view_permissions():
     assert all(p.split(".")[1].startswith("view_") for p in leader)
     assert all(p.split(".")[0] in accounts_demo.BUSINESS_APPS for p in leader)
     assert all(p.split(".")[0] == "economy" for p in perms_of("statistics"))
+    # The statistics office publishes periods and keeps the indicator dictionary.
+    assert {"economy.publish_period", "economy.manage_indicator"} <= perms_of("statistics")
 
 
 def test_demo_users_sign_in_with_demo_flags():
