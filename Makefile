@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Two test processes: the machines (and CI) have two cores.
+TEST_WORKERS ?= 2
 VAR_DIR := $(or $(ZONEOPS_VAR_DIR),var)
 STATIC_MANIFEST := $(VAR_DIR)/static/staticfiles.json
 STATIC_SOURCES := $(shell find zoneops -path '*/static/*' -type f 2>/dev/null)
@@ -48,7 +50,7 @@ worker: migrate  # the background task worker alone (when the web runs elsewhere
 	$(BIN)/python manage.py db_worker
 
 test: bootstrap
-	ZONEOPS_TESTING=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+	ZONEOPS_TESTING=1 $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: bootstrap
 	$(BIN)/ruff check .

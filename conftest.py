@@ -30,10 +30,13 @@ def api_client(client):
     return client
 
 
-@pytest.fixture
-def allow_sync_playwright(monkeypatch):
+@pytest.fixture(scope="module")
+def allow_sync_playwright():
     """Playwright's sync API runs an event loop in the test thread; the ORM must stay usable beside it.
 
-    Set per test, never at import: the variable would otherwise leak into the deploy checks.
+    Module-scoped so it outlives a module-scoped browser and the database teardown, but set per browser
+    module and never at import: the variable would otherwise leak into the deploy checks.
     """
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield

@@ -57,7 +57,7 @@ class Watch:
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(allow_sync_playwright):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
