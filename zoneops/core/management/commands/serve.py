@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 DATABASE_TASKS = "django_tasks_db.DatabaseBackend"
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%({x-request-id}o)s"'
 
 
 class Command(BaseCommand):
@@ -45,6 +46,9 @@ class Command(BaseCommand):
             "4",
             "--access-logfile",
             "-",
+            # Path without the query string: searches by mobile or ID number must not land in the log.
+            "--access-logformat",
+            ACCESS_LOG_FORMAT,
             "--graceful-timeout",
             "10",
             # No control socket in ~/.gunicorn: two instances on one machine would fight over it.
