@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from zoneops.audit.catalogue import register
 
 ENTERPRISE_CREATED = register("enterprises.enterprise_created", _("Enterprise registered"))
+PROSPECT_CREATED = register("enterprises.prospect_created", _("Prospective investor added to the registry"))
 ENTERPRISE_UPDATED = register("enterprises.enterprise_updated", _("Enterprise updated"))
 ENTERPRISE_CLOSED = register("enterprises.enterprise_closed", _("Enterprise closed"))
 ENTERPRISE_REOPENED = register("enterprises.enterprise_reopened", _("Enterprise reopened"))

@@ -49,7 +49,7 @@ class EnterpriseOut(Schema):
 
     id: int
     name: str
-    uscc: str
+    uscc: str | None = Field(None, description="null for a prospective investor (status `prospect`) until entered")
     legal_representative: str
     industry: str
     industry_label: str

@@ -45,8 +45,12 @@ class EnterpriseForm(forms.Form):
     tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separate tags with commas."), max_length=500)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, prospect: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if prospect:
+            # A prospective investor may be edited before its credit code is known; entering one registers it.
+            self.fields["uscc"].required = False
+            self.fields["uscc"].help_text = _("Credit code to be completed; entering it registers the enterprise.")
         for field in self.fields.values():
             css = "form-check-input" if isinstance(field.widget, forms.CheckboxInput) else "form-control"
             if isinstance(field.widget, forms.Select):
@@ -57,6 +61,7 @@ class EnterpriseForm(forms.Form):
     def initial_for(cls, enterprise: Enterprise) -> dict:
         """The form's initial values from a saved enterprise."""
         initial = {name: getattr(enterprise, name) for name in cls.base_fields if name != "tags"}
+        initial["uscc"] = enterprise.uscc or ""
         initial["subdistrict"] = enterprise.subdistrict_id
         initial["tags"] = ", ".join(t.name for t in enterprise.tags.all())
         return initial

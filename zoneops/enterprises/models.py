@@ -51,10 +51,15 @@ class ListingBoard(models.TextChoices):
 
 
 class EnterpriseStatus(models.TextChoices):
-    """Whether the enterprise still operates in the zone."""
+    """Whether the enterprise operates in the zone, has closed, or is a prospective investor not registered yet.
+
+    A prospect (意向投资方) is an investor known by name only, usually from outside the zone: it has no credit code
+    (NULL) until one is entered, which turns it into an active registered enterprise.
+    """
 
     ACTIVE = "active", _("Active")
     CLOSED = "closed", _("Closed")
+    PROSPECT = "prospect", _("Prospective investor")
 
 
 # Workflow table for core.workflow.transition.
@@ -93,15 +98,27 @@ class EnterpriseQuerySet(ScopedQuerySet):
         return self.filter(pk__in=scoped.values("pk"))
 
     def active(self) -> EnterpriseQuerySet:
-        """Enterprises not closed."""
+        """Registered enterprises not closed (prospects are not registered yet)."""
         return self.filter(status=EnterpriseStatus.ACTIVE)
+
+    def registered(self) -> EnterpriseQuerySet:
+        """Enterprises with a credit code, active or closed (not prospects)."""
+        return self.exclude(status=EnterpriseStatus.PROSPECT)
+
+    def prospects(self) -> EnterpriseQuerySet:
+        """Prospective investors without a credit code yet."""
+        return self.filter(status=EnterpriseStatus.PROSPECT)
 
 
 class Enterprise(TimeStampedModel):
-    """An enterprise registered in the zone, identified by its unified social credit code."""
+    """An enterprise registered in the zone, identified by its unified social credit code.
+
+    A prospective investor (status "prospect") has no code yet: `uscc` is NULL (never ""), so the unique
+    constraint still holds for real codes on SQLite and PostgreSQL alike.
+    """
 
     name = models.CharField(_("name"), max_length=200, db_index=True)
-    uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True)
+    uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True, null=True, blank=True)
     legal_representative = models.CharField(_("legal representative"), max_length=60, blank=True)
     industry = models.CharField(_("industry"), max_length=30, choices=Industry.choices, default=Industry.OTHER)
     address = models.CharField(_("address"), max_length=255, blank=True)
@@ -151,9 +168,22 @@ class Enterprise(TimeStampedModel):
             ("export_enterprise", _("Can export enterprises")),
             ("import_enterprise", _("Can import enterprises")),
         ]
+        constraints = [
+            # A prospect has no credit code; every other enterprise has one (and never an empty string).
+            models.CheckConstraint(
+                condition=(Q(status=EnterpriseStatus.PROSPECT) & Q(uscc__isnull=True))
+                | (~Q(status=EnterpriseStatus.PROSPECT) & Q(uscc__isnull=False) & ~Q(uscc="")),
+                name="enterprise_uscc_unless_prospect",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_prospect(self) -> bool:
+        """A prospective investor whose credit code is still to be entered."""
+        return self.status == EnterpriseStatus.PROSPECT
 
     @property
     def registered_capital_wan(self) -> Decimal | None:

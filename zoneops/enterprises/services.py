@@ -237,8 +237,12 @@ def _create(actor: User | None, values: dict[str, Any], tags: list[str]) -> Ente
 
 def _update(actor: User | None, enterprise: Enterprise, values: dict[str, Any], tags: list[str] | None) -> bool:
     before = _state(enterprise)
+    before_status = enterprise.status
     if "uscc" in values:
         _check_unique_uscc(values["uscc"], exclude_pk=enterprise.pk)
+        if enterprise.status == EnterpriseStatus.PROSPECT:
+            # The credit code completed (validated above): the prospect becomes a registered enterprise.
+            enterprise.status = EnterpriseStatus.ACTIVE
     for field, value in values.items():
         setattr(enterprise, field, value)
     _check_listing(enterprise)
@@ -246,6 +250,8 @@ def _update(actor: User | None, enterprise: Enterprise, values: dict[str, Any], 
     if tags is not None:
         _set_tags(enterprise, tags)
     changes = diff(before, _state(enterprise))
+    if enterprise.status != before_status:
+        changes["status"] = [before_status, enterprise.status]
     if changes:
         record(actor, actions.ENTERPRISE_UPDATED, enterprise, changes=changes)
     return bool(changes)
@@ -265,8 +271,13 @@ def create_enterprise(*, actor: User, name: str, uscc: str, tags: Iterable[str] 
 def update_enterprise(
     *, actor: User, enterprise: Enterprise, tags: Iterable[str] | None = None, **fields: Any
 ) -> Enterprise:
-    """Change an enterprise's registry fields (and tags, if given); audited with a before/after diff."""
+    """Change an enterprise's registry fields (and tags, if given); audited with a before/after diff.
+
+    A prospect stays a prospect while its credit code is left empty; a valid code registers it (status active).
+    """
     _require(actor, CHANGE_ENTERPRISE, enterprise)
+    if enterprise.status == EnterpriseStatus.PROSPECT and not normalize_uscc(str(fields.get("uscc") or "")):
+        fields.pop("uscc", None)
     values = clean_enterprise_fields(fields)
     _update(actor, enterprise, values, None if tags is None else _clean_tags(tags))
     _require_still_in_scope(actor, CHANGE_ENTERPRISE, enterprise)
@@ -290,6 +301,80 @@ def reopen_enterprise(*, actor: User, enterprise: Enterprise, note: str = "") ->
     _require(actor, CHANGE_ENTERPRISE, enterprise)
     previous = transition(enterprise, to=EnterpriseStatus.ACTIVE, table=STATUS_TRANSITIONS, extra={"closed_on": None})
     record(actor, actions.ENTERPRISE_REOPENED, enterprise, changes={"status": [previous, enterprise.status]}, note=note)
+    return enterprise
+
+
+# --- investors not registered yet (prospects) ----------------------------------------------------
+
+# Who may look up or add an investor: registry clerks and investment staff (registering or updating a project).
+INVESTOR_PERMISSIONS = (ADD_ENTERPRISE, "investment.add_project", "investment.change_project")
+
+
+def normalize_enterprise_name(name: str) -> str:
+    """An enterprise name as matched: surrounding and repeated whitespace removed."""
+    return " ".join(str(name or "").split())
+
+
+def match_investor(name: str) -> Enterprise | None:
+    """The registry enterprise of exactly this name, whatever its subdistrict (the registry is shared).
+
+    Several of the same name: an active one first, then closed, then a prospect, the oldest first.
+    """
+    from django.db.models import Case, IntegerField, Value, When
+
+    text = normalize_enterprise_name(name)
+    if not text:
+        return None
+    rank = Case(
+        When(status=EnterpriseStatus.ACTIVE, then=Value(0)),
+        When(status=EnterpriseStatus.CLOSED, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return Enterprise.objects.filter(name=text).order_by(rank, "pk").first()
+
+
+@transaction.atomic
+def find_or_create_investor(
+    *, actor: User, name: str, is_foreign: bool = False, listing_board: str = "", ticker: str = ""
+) -> Enterprise:
+    """The registry enterprise named `name`, or a new prospect (no credit code, no subdistrict), audited.
+
+    Matching ignores data scope (an investor may be registered in any subdistrict) and changes nothing on
+    the enterprise found; the caller gets the model only (contacts and their personal data are not loaded).
+    Permitted to holders of enterprises.add_enterprise or investment.add_project / change_project.
+    """
+    if actor is None or not actor.is_authenticated or not any(actor.has_perm(p) for p in INVESTOR_PERMISSIONS):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    text = normalize_enterprise_name(name)
+    if not text:
+        raise DomainError(_("Name the investor."), field="investor")
+    if len(text) > 200:
+        raise DomainError(_("At most %(n)s characters.") % {"n": 200}, field="investor")
+    existing = match_investor(text)
+    if existing is not None:
+        return existing
+    board = listing_board or ""
+    if board and board not in ListingBoard.values:
+        raise DomainError(_("Choose a valid listing board."), field="listing_board")
+    ticker = str(ticker or "").strip()
+    if len(ticker) > 20:
+        raise DomainError(_("At most %(n)s characters.") % {"n": 20}, field="ticker")
+    enterprise = Enterprise(
+        name=text,
+        uscc=None,
+        status=EnterpriseStatus.PROSPECT,
+        subdistrict=None,
+        is_foreign_funded=bool(is_foreign),
+        is_listed=bool(board),
+        listing_board=board,
+        ticker=ticker if board else "",
+        created_by=actor,
+    )
+    enterprise.save()
+    changes = {k: [None, v] for k, v in _state(enterprise).items() if v}
+    changes["status"] = [None, enterprise.status]
+    record(actor, actions.PROSPECT_CREATED, enterprise, changes=changes)
     return enterprise
 
 
@@ -755,7 +840,7 @@ def export_enterprises(*, actor: User, queryset: Any, note: str = "") -> Workboo
         rows.append(
             [
                 e.name,
-                e.uscc,
+                e.uscc or "",
                 e.legal_representative,
                 e.get_industry_display(),
                 e.subdistrict.name if e.subdistrict else "",

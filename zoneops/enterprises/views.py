@@ -189,7 +189,9 @@ def _warn_duplicate_name(request, enterprise) -> None:
 def enterprise_edit(request, pk: int):
     """Change an enterprise's registry fields."""
     enterprise = enterprise_for_user_or_404(request.user, pk, CHANGE_ENTERPRISE)
-    form = EnterpriseForm(request.POST or None, initial=EnterpriseForm.initial_for(enterprise))
+    form = EnterpriseForm(
+        request.POST or None, initial=EnterpriseForm.initial_for(enterprise), prospect=enterprise.is_prospect
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.update_enterprise(actor=request.user, enterprise=enterprise, **form.service_kwargs())
@@ -214,6 +216,7 @@ def enterprise_detail(request, pk: int):
         "panels": panels_for(user, enterprise),
         "can_change": user.has_perm(CHANGE_ENTERPRISE),
         "is_active": enterprise.status == EnterpriseStatus.ACTIVE,
+        "is_prospect": enterprise.is_prospect,
     }
     return render(request, "enterprises/enterprise_detail.html", context)
 

@@ -64,7 +64,15 @@ class ProjectIn(Schema):
     """A new project. Amounts are decimal strings in the currency's unit ("300000000" for US$300m)."""
 
     name: str
-    investor: str = Field(..., description="the investor's name; linked to the registry enterprise of that exact name")
+    investor: str = Field(
+        ...,
+        description="the investor's name, matched to the registry enterprise of that exact name; a new name is "
+        "added to the registry as a prospective investor (no credit code yet) and linked",
+    )
+    investor_listing_board: str = Field(
+        "", description="listing board of a new investor (main, chinext, star, bse, hkex, us, other)"
+    )
+    investor_ticker: str = Field("", description="ticker of a new listed investor")
     industry: str = Field(..., description="industry code")
     currency: str = "CNY"
     total_investment: str
@@ -431,11 +439,13 @@ def list_industries(request):
 
 @router.post("/projects", response={201: ProjectOut}, summary="Create a project")
 def create_project(request, payload: ProjectIn):
-    """Register a project; the investor is linked to the registry enterprise of that name when there is one."""
+    """Register a project; the investor is linked to the registry enterprise of that name, added when new."""
     project = services.create_project(
         actor=request.auth,
         name=payload.name,
         investor=payload.investor,
+        investor_listing_board=payload.investor_listing_board,
+        investor_ticker=payload.investor_ticker,
         unit=_unit(request, payload.unit),
         owner=_user(payload.owner, "owner"),
         industry=payload.industry,

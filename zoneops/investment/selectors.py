@@ -106,12 +106,6 @@ def enterprise_model():
     return apps.get_model("enterprises", "Enterprise")
 
 
-def enterprise_named(name: str):
-    """The registry enterprise with exactly this name, if there is exactly one."""
-    matches = list(enterprise_model().objects.filter(name=name.strip())[:2])
-    return matches[0] if len(matches) == 1 else None
-
-
 def visible_negotiations(user: User | None, perm: str = perms.VIEW_NEGOTIATION) -> QuerySet[Negotiation]:
     """Negotiations `user` may see."""
     return (

@@ -15,6 +15,7 @@ from zoneops.audit.services import diff, record, snapshot
 from zoneops.core import clock
 from zoneops.core.errors import Conflict, DomainError, InvalidTransition, OutOfScope, PermissionDenied
 from zoneops.core.workflow import transition
+from zoneops.enterprises.services import find_or_create_investor, match_investor, normalize_enterprise_name
 from zoneops.investment import actions, selectors
 from zoneops.investment import permissions as perms
 from zoneops.investment.choices import (
@@ -295,6 +296,8 @@ def create_project(
     total_investment: Any,
     investor: Any = None,
     investor_name: str = "",
+    investor_listing_board: str = "",
+    investor_ticker: str = "",
     owner: User | None = None,
     is_foreign: bool = False,
     stage: str = Stage.LEAD,
@@ -318,7 +321,11 @@ def create_project(
     capacity_lines: Sequence[Mapping[str, Any]] | None = None,
 ) -> Project:
     """Register a project (a new lead, or one already further on); amounts are normalised to CNY at the rate of
-    its signing date (or today before signing) and that rate is stored with it."""
+    its signing date (or today before signing) and that rate is stored with it.
+
+    The investor is an Enterprise, or a name matched to the registry (enterprises.services.find_or_create_investor):
+    a name the registry does not know yet becomes a prospective investor there (with the listing board and
+    ticker given), and the project is linked to it; `investor_name` is always the linked enterprise's name."""
     _require(actor, perms.ADD_PROJECT)
     owner = owner or actor
     _require_unit(actor, perms.ADD_PROJECT, unit, owner)
@@ -330,11 +337,16 @@ def create_project(
     enterprise = investor if investor is not None and not isinstance(investor, str) else None
     if isinstance(investor, str) and not investor_name:
         investor_name = investor
-    investor_name = (enterprise.name if enterprise is not None else investor_name or "").strip()
+    investor_name = enterprise.name if enterprise is not None else normalize_enterprise_name(investor_name)
     if not investor_name:
         errors.add("investor", _("Name the investor."))
+    elif len(investor_name) > 200:
+        errors.add("investor", _("At most %(n)s characters.") % {"n": 200})
     elif enterprise is None:
-        enterprise = selectors.enterprise_named(investor_name)
+        # Matched now for the duplicate check; a new investor is added to the registry once all else is valid.
+        enterprise = match_investor(investor_name)
+        if enterprise is not None:
+            investor_name = enterprise.name
     ind = _industry(industry, errors)
     cur = _currency(currency, errors)
     total = parse_amount(total_investment, "total_investment", errors)
@@ -378,6 +390,15 @@ def create_project(
         errors.add("jobs", _("Too many jobs."))
     errors.raise_if_any()
 
+    if enterprise is None:
+        enterprise = find_or_create_investor(
+            actor=actor,
+            name=investor_name,
+            is_foreign=bool(is_foreign),
+            listing_board=investor_listing_board,
+            ticker=investor_ticker,
+        )
+        investor_name = enterprise.name
     project = Project(
         name=name,
         investor=enterprise,
@@ -479,10 +500,16 @@ def update_project(*, actor: User, project: Project, changes: Mapping[str, Any])
     if "name" in values and not values["name"]:
         errors.add("name", _("Name the project."))
     if "investor_name" in values:
+        values["investor_name"] = normalize_enterprise_name(values["investor_name"])
         if not values["investor_name"]:
             errors.add("investor", _("Name the investor."))
+        elif len(values["investor_name"]) > 200:
+            errors.add("investor", _("At most %(n)s characters.") % {"n": 200})
+        elif values["investor_name"] == project.investor_name and project.investor_id is not None:
+            values["investor"] = project.investor
         else:
-            values["investor"] = selectors.enterprise_named(values["investor_name"])
+            # Linked (or added to the registry as a prospect) below, once the other fields are valid.
+            values["investor"] = match_investor(values["investor_name"])
     for key in ("owner", "outside_leading_approver", "next_step_on", "is_foreign"):
         if key in changes:
             values[key] = changes[key]
@@ -538,6 +565,13 @@ def update_project(*, actor: User, project: Project, changes: Mapping[str, Any])
     lines = _capacity_lines(changes["capacity_lines"], errors) if "capacity_lines" in changes else None
     errors.raise_if_any()
 
+    if "investor_name" in values:
+        if values["investor"] is None:
+            is_foreign = values.get("is_foreign", project.is_foreign)
+            values["investor"] = find_or_create_investor(
+                actor=actor, name=values["investor_name"], is_foreign=bool(is_foreign)
+            )
+        values["investor_name"] = values["investor"].name
     for key, value in values.items():
         setattr(project, key, value)
     if "outside_leading_approver" in values and project.outside_leading_approver_id in (actor.pk, project.owner_id):

@@ -45,7 +45,10 @@ def test_create_signed_usd_project_stores_rate_and_cny(owner, unit1):
     assert project.fx_rate_date == dt.date(2022, 1, 1)
     assert project.total_investment_cny == Decimal("1905000000.00")
     assert project.contract_amount == Decimal("300000000.00")
-    assert project.investor_name == "某投资方" and project.investor is None
+    # A new investor is added to the registry as a prospect (no credit code) and linked.
+    assert project.investor_name == "某投资方"
+    assert (project.investor.name, project.investor.status, project.investor.uscc) == ("某投资方", "prospect", None)
+    assert project.investor.is_foreign_funded is True
     assert project.owner == owner
     event = AuditEvent.objects.get(action="investment.project_created")
     assert event.object_id == str(project.pk)
