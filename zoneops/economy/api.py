@@ -1,4 +1,4 @@
-"""Economy API: regions, indicators, entering values, the period report and the bulletin.
+"""Economy API: regions, peer sets, indicators, entering values, the period report and the bulletin.
 
 Decimal figures are JSON strings rounded half-up with a fixed number of places (the indicator's decimals
 for values, one place for percentages and percentage points), so no precision is lost in transit; absent
@@ -18,7 +18,7 @@ from zoneops.core.errors import DomainError
 from zoneops.economy import computations as calc
 from zoneops.economy import selectors, services
 from zoneops.economy.bulletin import bulletin_for
-from zoneops.economy.models import Indicator, IndicatorKind, RankBy, ShareBase
+from zoneops.economy.models import Indicator, IndicatorKind, PeerSet, RankBy, Region, RegionKind, ShareBase
 
 router = Router(tags=["economy"])
 
@@ -28,6 +28,7 @@ class RegionOut(Schema):
     name: str
     kind: str
     parent: str | None = Field(None, description="code of the city the region belongs to")
+    sort_order: int = 0
 
 
 class RegionList(Schema):
@@ -35,15 +36,116 @@ class RegionList(Schema):
     count: int
 
 
+class RegionIn(Schema):
+    code: str = Field(..., max_length=40, description="stable; cannot change later")
+    name: str = Field(..., max_length=60)
+    kind: RegionKind
+    parent: str | None = Field(None, description="code of a region of kind city (none for a city)")
+    sort_order: int = Field(0, ge=0)
+
+
+class RegionPatch(Schema):
+    name: str | None = Field(None, max_length=60)
+    kind: RegionKind | None = None
+    parent: str | None = Field(None, description="code of a region of kind city; null to clear")
+    sort_order: int | None = Field(None, ge=0)
+
+
+def _region_out(r: Region) -> RegionOut:
+    return RegionOut(
+        code=r.code, name=r.name, kind=r.kind, parent=r.parent.code if r.parent else None, sort_order=r.sort_order
+    )
+
+
+def _resolve_parent(data: dict) -> dict:
+    """Turn the payload's parent city code into a region (an unknown code names the field)."""
+    if "parent" in data:
+        code = data["parent"]
+        data["parent"] = Region.objects.filter(code=code).first() if code else None
+        if code and data["parent"] is None:
+            raise DomainError(_("Unknown region code %(code)r.") % {"code": code}, field="parent")
+    return data
+
+
 @router.get("/regions", response=RegionList, summary="List regions (city, districts, counties, zones)")
 def list_regions(request):
     if not selectors.can_view(request.auth):
         raise Http404
-    items = [
-        RegionOut(code=r.code, name=r.name, kind=r.kind, parent=r.parent.code if r.parent else None)
-        for r in selectors.visible_regions(request.auth)
-    ]
+    items = [_region_out(r) for r in selectors.visible_regions(request.auth)]
     return {"items": items, "count": len(items)}
+
+
+@router.post("/regions", response={201: RegionOut}, summary="Create a region (economy.manage_indicator)")
+def create_region(request, payload: RegionIn):
+    services.require(request.auth, services.perms.MANAGE_INDICATOR)
+    data = _resolve_parent(payload.dict())
+    region = services.create_region(actor=request.auth, **data)
+    return 201, _region_out(region)
+
+
+@router.patch("/regions/{code}", response=RegionOut, summary="Update a region (economy.manage_indicator)")
+def update_region(request, code: str, payload: RegionPatch):
+    """The code is stable: it identifies the region in the URL and cannot be changed."""
+    services.require(request.auth, services.perms.MANAGE_INDICATOR)
+    region = selectors.region_for_user_or_404(request.auth, code)
+    data = _resolve_parent(payload.dict(exclude_unset=True))
+    region = services.update_region(actor=request.auth, region=region, **data)
+    return _region_out(region)
+
+
+class PeerSetOut(Schema):
+    code: str
+    name: str
+    regions: list[str] = Field(..., description="member region codes")
+
+
+class PeerSetList(Schema):
+    items: list[PeerSetOut]
+    count: int
+
+
+class PeerSetIn(Schema):
+    code: str = Field(..., max_length=40, description="stable; cannot change later")
+    name: str = Field(..., max_length=60)
+    regions: list[str] = Field(..., description="member region codes (no city)")
+
+
+class PeerSetPatch(Schema):
+    name: str | None = Field(None, max_length=60)
+    regions: list[str] | None = Field(None, description="the new member region codes (replaces the members)")
+
+
+def _peer_set_out(p: PeerSet) -> PeerSetOut:
+    return PeerSetOut(code=p.code, name=p.name, regions=[r.code for r in p.regions.order_by("sort_order", "code")])
+
+
+@router.get("/peer-sets", response=PeerSetList, summary="List named peer sets for ranking")
+def list_peer_sets(request):
+    if not selectors.can_view(request.auth):
+        raise Http404
+    items = [_peer_set_out(p) for p in selectors.peer_sets(request.auth)]
+    return {"items": items, "count": len(items)}
+
+
+@router.post("/peer-sets", response={201: PeerSetOut}, summary="Create a peer set (economy.manage_indicator)")
+def create_peer_set(request, payload: PeerSetIn):
+    services.require(request.auth, services.perms.MANAGE_INDICATOR)
+    peer_set = services.create_peer_set(actor=request.auth, **payload.dict())
+    return 201, _peer_set_out(peer_set)
+
+
+@router.patch("/peer-sets/{code}", response=PeerSetOut, summary="Update a peer set (economy.manage_indicator)")
+def update_peer_set(request, code: str, payload: PeerSetPatch):
+    """The code is stable; `regions`, when given, replaces the members."""
+    services.require(request.auth, services.perms.MANAGE_INDICATOR)
+    peer_set = selectors.peer_set_for_user_or_404(request.auth, code)
+    data = payload.dict(exclude_unset=True)
+    if data.get("regions", []) is None:
+        raise DomainError(_("Give the member regions as a list of region codes."), field="regions")
+    if data.get("name", "") is None:
+        raise DomainError(_("Give the peer set a name."), field="name")
+    peer_set = services.update_peer_set(actor=request.auth, peer_set=peer_set, **data)
+    return _peer_set_out(peer_set)
 
 
 class IndicatorOut(Schema):

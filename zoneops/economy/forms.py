@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from zoneops.accounts.models import Department
-from zoneops.economy.models import Indicator, IndicatorKind, RankBy, ShareBase
+from zoneops.economy.models import Indicator, IndicatorKind, PeerSet, RankBy, Region, RegionKind, ShareBase
 
 
 class ImportForm(forms.Form):
@@ -106,3 +106,43 @@ class IndicatorForm(forms.Form):
             self.fields["code"].disabled = True
             self.fields["numerator"].queryset = Indicator.objects.exclude(pk=indicator.pk)
             self.fields["denominator"].queryset = Indicator.objects.exclude(pk=indicator.pk)
+
+
+class RegionForm(forms.Form):
+    """A region's definition (administrators); the code is fixed once created."""
+
+    code = forms.CharField(label=_("Code"), max_length=40)
+    name = forms.CharField(label=_("Name"), max_length=60)
+    kind = forms.ChoiceField(label=_("Kind"), choices=RegionKind.choices, initial=RegionKind.DISTRICT)
+    parent = forms.ModelChoiceField(
+        label=_("City"),
+        queryset=Region.objects.filter(kind=RegionKind.CITY),
+        required=False,
+        to_field_name="code",
+        help_text=_("The city a district, county or zone belongs to; empty for a city."),
+    )
+    sort_order = forms.IntegerField(label=_("Sort order"), min_value=0, initial=0)
+
+    def __init__(self, *args, region: Region | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if region is not None:
+            self.fields["code"].disabled = True
+            self.fields["parent"].queryset = Region.objects.filter(kind=RegionKind.CITY).exclude(pk=region.pk)
+
+
+class PeerSetForm(forms.Form):
+    """A named peer set (administrators): its members are ranked against each other; no city may be one."""
+
+    code = forms.CharField(label=_("Code"), max_length=40)
+    name = forms.CharField(label=_("Name"), max_length=60)
+    regions = forms.ModelMultipleChoiceField(
+        label=_("Member regions"),
+        queryset=Region.objects.exclude(kind=RegionKind.CITY),
+        to_field_name="code",
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, peer_set: PeerSet | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if peer_set is not None:
+            self.fields["code"].disabled = True

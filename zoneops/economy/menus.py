@@ -12,6 +12,9 @@ register("economy", MenuItem(_("Enter figures"), "economy:entry", (perms.ADD_VAL
 register("economy", MenuItem(_("Import figures"), "economy:import", (perms.ADD_VALUE,), "bi-upload", 30))
 register("economy", MenuItem(_("Revisions"), "economy:revisions", (perms.VIEW_VALUE,), "bi-clock-history", 40))
 register("economy", MenuItem(_("Indicators"), "economy:indicators", (perms.VIEW_VALUE,), "bi-list-ul", 50))
+register(
+    "economy", MenuItem(_("Regions and peer sets"), "economy:regions", (perms.MANAGE_INDICATOR,), "bi-geo-alt", 60)
+)
 
 
 def _bulletin_card(user) -> dict:

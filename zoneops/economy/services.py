@@ -1,4 +1,5 @@
-"""Writes of the economy app: entering values (all-or-nothing upsert), revisions, publication, import, indicators.
+"""Writes of the economy app: entering values (all-or-nothing upsert), revisions, publication, import, indicators,
+regions and peer sets.
 
 The upsert rule: a row names a key (region, indicator, period) and carries the whole figure (value,
 official growth, prior-year value); it replaces the stored figure, an omitted field meaning "empty".
@@ -8,6 +9,7 @@ needs a reason and leaves a ValueRevision. Rows that change nothing are left alo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -25,6 +27,7 @@ from zoneops.economy.computations import quantize
 from zoneops.economy.models import (
     Indicator,
     IndicatorKind,
+    PeerSet,
     Period,
     PeriodLock,
     Region,
@@ -553,3 +556,169 @@ def update_indicator(*, actor, indicator: Indicator, **fields: Any) -> Indicator
     indicator.save()
     record(actor, actions.INDICATOR_UPDATED, indicator, changes=diff(before, snapshot(indicator, INDICATOR_FIELDS)))
     return indicator
+
+
+# --- regions and peer sets ---------------------------------------------------------------------------------------
+# Defining regions and peer sets is part of the statistical model, like indicators: it reuses the permission
+# economy.manage_indicator (declared in Indicator.Meta.permissions) rather than a permission of its own.
+
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+CODE_MAX = 40
+NAME_MAX = 60
+REGION_FIELDS = ("name", "kind", "parent", "sort_order")
+
+
+def _check_code(code: str, what: str) -> str:
+    code = (code or "").strip()
+    if not code:
+        raise DomainError(_("Give the %(what)s a code.") % {"what": what}, field="code")
+    if len(code) > CODE_MAX or not CODE_RE.match(code):
+        raise DomainError(
+            _("A code has at most %(n)s letters, digits, '.', '_' or '-', starting with a letter or digit.")
+            % {"n": CODE_MAX},
+            field="code",
+        )
+    return code
+
+
+def _check_name(name: str, what: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("Give the %(what)s a name.") % {"what": what}, field="name")
+    if len(name) > NAME_MAX:
+        raise DomainError(_("A name has at most %(n)s characters.") % {"n": NAME_MAX}, field="name")
+    return name
+
+
+def _check_region(region: Region) -> None:
+    region.name = _check_name(region.name, _("region"))
+    if region.kind not in RegionKind.values:
+        raise DomainError(_("Unknown region kind %(kind)r.") % {"kind": region.kind}, field="kind")
+    if region.sort_order is None or region.sort_order < 0:
+        raise DomainError(_("The sort order cannot be negative."), field="sort_order")
+    parent = region.parent
+    if region.kind == RegionKind.CITY:
+        if parent is not None:
+            raise DomainError(_("A city belongs to no other city."), field="parent")
+        if region.pk and region.peer_sets.exists():
+            raise DomainError(_("The region is a member of a peer set; a city cannot be one."), field="kind")
+    else:
+        if parent is not None and parent.kind != RegionKind.CITY:
+            raise DomainError(_("The parent must be a region of kind city."), field="parent")
+        if region.pk and (region.children.exists() or PeriodLock.objects.filter(city=region).exists()):
+            raise DomainError(_("The city has regions or published periods; its kind cannot change."), field="kind")
+
+
+def _region_snapshot(region: Region) -> dict[str, Any]:
+    data = snapshot(region, REGION_FIELDS)
+    data["parent"] = region.parent.code if region.parent else None
+    return data
+
+
+def _check_fields(fields: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise DomainError(_("Unknown field."), field=sorted(unknown)[0])
+
+
+@transaction.atomic
+def create_region(
+    *, actor, code: str, name: str, kind: str, parent: Region | None = None, sort_order: int = 0
+) -> Region:
+    """Define a statistical region (permission economy.manage_indicator, shared with indicators).
+
+    `parent` is the city a district, county or zone belongs to (a region of kind city); a city has none.
+    """
+    require(actor, perms.MANAGE_INDICATOR)
+    code = _check_code(code, _("region"))
+    if Region.objects.filter(code=code).exists():
+        raise Conflict(_("A region with code %(code)s exists.") % {"code": code}, field="code")
+    region = Region(code=code, name=name, kind=kind, parent=parent, sort_order=sort_order)
+    _check_region(region)
+    region.save()
+    record(actor, actions.REGION_CREATED, region, changes={"code": code, **_region_snapshot(region)})
+    return region
+
+
+@transaction.atomic
+def update_region(*, actor, region: Region, **fields: Any) -> Region:
+    """Change a region's name, kind, city or sort order (permission economy.manage_indicator); its code is stable."""
+    require(actor, perms.MANAGE_INDICATOR)
+    if "code" in fields:
+        if fields.pop("code") != region.code:
+            raise DomainError(_("A region's code cannot change."), field="code")
+    _check_fields(fields, REGION_FIELDS)
+    region = Region.objects.select_for_update().get(pk=region.pk)
+    before = _region_snapshot(region)
+    for name, value in fields.items():
+        setattr(region, name, value)
+    _check_region(region)
+    region.save()
+    record(actor, actions.REGION_UPDATED, region, changes=diff(before, _region_snapshot(region)))
+    return region
+
+
+def _member_regions(codes: Any) -> list[Region]:
+    if codes is None or isinstance(codes, str):
+        raise DomainError(_("Give the member regions as a list of region codes."), field="regions")
+    wanted = list(dict.fromkeys(str(c).strip() for c in codes))
+    if not wanted:
+        raise DomainError(_("A peer set needs at least one region."), field="regions")
+    found = {r.code: r for r in Region.objects.filter(code__in=wanted)}
+    unknown = [c for c in wanted if c not in found]
+    if unknown:
+        raise DomainError(
+            _("Unknown region code(s): %(codes)s.") % {"codes": ", ".join(unknown)},
+            field="regions",
+        )
+    cities = [found[c].name for c in wanted if found[c].kind == RegionKind.CITY]
+    if cities:
+        raise DomainError(
+            _("A city cannot be a member of a peer set: %(names)s.") % {"names": ", ".join(cities)},
+            field="regions",
+        )
+    return [found[c] for c in wanted]
+
+
+def _peer_set_snapshot(peer_set: PeerSet) -> dict[str, Any]:
+    data = snapshot(peer_set, ("name",))
+    data["regions"] = sorted(peer_set.regions.values_list("code", flat=True))
+    return data
+
+
+@transaction.atomic
+def create_peer_set(*, actor, code: str, name: str, regions: list[str]) -> PeerSet:
+    """Define a named set of regions ranked against each other (permission economy.manage_indicator).
+
+    `regions` are member region codes; a city cannot be a member (its figure is the city average).
+    """
+    require(actor, perms.MANAGE_INDICATOR)
+    code = _check_code(code, _("peer set"))
+    if PeerSet.objects.filter(code=code).exists():
+        raise Conflict(_("A peer set with code %(code)s exists.") % {"code": code}, field="code")
+    name = _check_name(name, _("peer set"))
+    members = _member_regions(regions)
+    peer_set = PeerSet.objects.create(code=code, name=name)
+    peer_set.regions.set(members)
+    record(actor, actions.PEER_SET_CREATED, peer_set, changes={"code": code, **_peer_set_snapshot(peer_set)})
+    return peer_set
+
+
+@transaction.atomic
+def update_peer_set(*, actor, peer_set: PeerSet, **fields: Any) -> PeerSet:
+    """Rename a peer set or change its members (permission economy.manage_indicator); its code is stable."""
+    require(actor, perms.MANAGE_INDICATOR)
+    if "code" in fields:
+        if fields.pop("code") != peer_set.code:
+            raise DomainError(_("A peer set's code cannot change."), field="code")
+    _check_fields(fields, ("name", "regions"))
+    peer_set = PeerSet.objects.select_for_update().get(pk=peer_set.pk)
+    before = _peer_set_snapshot(peer_set)
+    members = _member_regions(fields["regions"]) if "regions" in fields else None
+    if "name" in fields:
+        peer_set.name = _check_name(fields["name"], _("peer set"))
+        peer_set.save(update_fields=["name"])
+    if members is not None:
+        peer_set.regions.set(members)
+    record(actor, actions.PEER_SET_UPDATED, peer_set, changes=diff(before, _peer_set_snapshot(peer_set)))
+    return peer_set

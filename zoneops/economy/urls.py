@@ -19,4 +19,9 @@ urlpatterns = [
     path("indicators/", views.indicators, name="indicators"),
     path("indicators/new/", views.indicator_form, name="indicator-create"),
     path("indicators/<str:code>/edit/", views.indicator_form, name="indicator-edit"),
+    path("regions/", views.regions, name="regions"),
+    path("regions/new/", views.region_form, name="region-create"),
+    path("regions/<str:code>/edit/", views.region_form, name="region-edit"),
+    path("peer-sets/new/", views.peer_set_form, name="peer-set-create"),
+    path("peer-sets/<str:code>/edit/", views.peer_set_form, name="peer-set-edit"),
 ]

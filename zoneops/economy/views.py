@@ -24,7 +24,15 @@ from zoneops.economy import actions, charts, selectors, services
 from zoneops.economy import computations as calc
 from zoneops.economy import permissions as perms
 from zoneops.economy.bulletin import bulletin_for
-from zoneops.economy.forms import EntryForm, ImportForm, IndicatorForm, ReviseForm, entry_field_name
+from zoneops.economy.forms import (
+    EntryForm,
+    ImportForm,
+    IndicatorForm,
+    PeerSetForm,
+    RegionForm,
+    ReviseForm,
+    entry_field_name,
+)
 from zoneops.economy.models import (
     Indicator,
     IndicatorKind,
@@ -534,6 +542,94 @@ def indicator_form(request: HttpRequest, code: str | None = None) -> HttpRespons
             messages.success(request, _("Indicator %(name)s saved.") % {"name": indicator.name})
             return redirect("economy:indicators")
     return render(request, "economy/indicator_form.html", {"form": form, "indicator": indicator})
+
+
+@needs(perms.MANAGE_INDICATOR)
+def regions(request: HttpRequest) -> HttpResponse:
+    """Regions and named peer sets (administrators: economy.manage_indicator, shared with indicators)."""
+    return render(
+        request,
+        "economy/regions.html",
+        {
+            "regions": Region.objects.select_related("parent").order_by("sort_order", "code"),
+            "peer_sets": PeerSet.objects.prefetch_related("regions").order_by("code"),
+        },
+    )
+
+
+@needs(perms.MANAGE_INDICATOR)
+def region_form(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    """Create or edit a region (administrators)."""
+    region = get_object_or_404(Region.objects.select_related("parent"), code=code) if code else None
+    initial = {}
+    if region is not None:
+        initial = {
+            "code": region.code,
+            "name": region.name,
+            "kind": region.kind,
+            "parent": region.parent.code if region.parent else None,
+            "sort_order": region.sort_order,
+        }
+    form = RegionForm(request.POST or None, initial=initial, region=region)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        code_value = data.pop("code")
+        try:
+            if region is None:
+                region = services.create_region(actor=request.user, code=code_value, **data)
+            else:
+                region = services.update_region(actor=request.user, region=region, **data)
+        except DomainError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Region %(name)s saved.") % {"name": region.name})
+            return redirect("economy:regions")
+    return render(
+        request,
+        "economy/definition_form.html",
+        {
+            "form": form,
+            "title": _("Edit region") if region else _("New region"),
+            "crumb": region.name if region else _("New"),
+        },
+    )
+
+
+@needs(perms.MANAGE_INDICATOR)
+def peer_set_form(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    """Create or edit a named peer set (administrators)."""
+    peer_set = get_object_or_404(PeerSet, code=code) if code else None
+    initial = {}
+    if peer_set is not None:
+        initial = {
+            "code": peer_set.code,
+            "name": peer_set.name,
+            "regions": list(peer_set.regions.values_list("code", flat=True)),
+        }
+    form = PeerSetForm(request.POST or None, initial=initial, peer_set=peer_set)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        code_value = data.pop("code")
+        data["regions"] = [r.code for r in data["regions"]]
+        try:
+            if peer_set is None:
+                peer_set = services.create_peer_set(actor=request.user, code=code_value, **data)
+            else:
+                peer_set = services.update_peer_set(actor=request.user, peer_set=peer_set, **data)
+        except DomainError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Peer set %(name)s saved.") % {"name": peer_set.name})
+            return redirect("economy:regions")
+    return render(
+        request,
+        "economy/definition_form.html",
+        {
+            "form": form,
+            "title": _("Edit peer set") if peer_set else _("New peer set"),
+            "crumb": peer_set.name if peer_set else _("New"),
+        },
+    )
 
 
 def home_card_context(user) -> dict:

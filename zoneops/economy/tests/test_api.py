@@ -132,7 +132,7 @@ def test_regions_and_indicators(client, seeded, reader):
     indicators = client.get("/api/v1/economy/indicators").json()
 
     assert regions["count"] == 9
-    assert {"code": "NTDZ", "name": "南通开发区", "kind": "zone", "parent": "NT"} in regions["items"]
+    assert {"code": "NTDZ", "name": "南通开发区", "kind": "zone", "parent": "NT", "sort_order": 10} in regions["items"]
     assert indicators["count"] == 7
     share = next(i for i in indicators["items"] if i["code"] == "industrial_investment_share")
     assert (share["kind"], share["numerator"], share["denominator"]) == ("share", "industrial_investment", "fai")
