@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -418,6 +419,26 @@ def _pass_or_404(request, serial: str) -> Pass:
 def pass_detail(request, serial: str):
     """One pass by serial."""
     return pass_out(_pass_or_404(request, serial))
+
+
+@router.get(
+    "/passes/{serial}/pdf",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The A6 card (one page)",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def pass_pdf(request, serial: str):
+    """The printable A6 card of a pass as application/pdf (QR, serial, holder, type, scope, validity, issuer)."""
+    pass_obj = _pass_or_404(request, serial)
+    data = services.export_pass_cards(actor=request.auth, passes=[pass_obj])
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{pass_obj.serial}.pdf"'
+    return response
 
 
 @router.post("/passes/{serial}/suspend", response=PassOut)

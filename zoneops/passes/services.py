@@ -51,6 +51,7 @@ from zoneops.passes.permissions import (
     RECORD_SCAN,
     REVIEW_APPLICATION,
     SUBMIT_APPLICATION,
+    VIEW_PASS,
 )
 
 ANOMALY_WINDOW = dt.timedelta(minutes=10)
@@ -613,6 +614,37 @@ def _reason(text: str) -> str:
     if not text or len(text) > 300:
         raise DomainError(_("Give a reason (at most 300 characters)."), field="reason")
     return text
+
+
+MAX_PDF_CARDS = 500
+
+
+@transaction.atomic
+def export_pass_cards(*, actor: User, passes: list[Pass]) -> bytes:
+    """The printable A6 PDF cards of passes the actor may view (each checked), the export audited."""
+    from zoneops.passes import pdf
+
+    if not passes:
+        raise DomainError(_("Choose the passes to print."), field="serial")
+    if len(passes) > MAX_PDF_CARDS:
+        raise DomainError(
+            _("At most %(n)s cards at a time; narrow the selection.") % {"n": MAX_PDF_CARDS}, field="serial"
+        )
+    _require(actor, VIEW_PASS)
+    wanted = {p.pk for p in passes}
+    if Pass.objects.visible_to(actor, VIEW_PASS).filter(pk__in=wanted).count() != len(wanted):
+        raise OutOfScope(_("Not found."))
+    title = passes[0].serial if len(passes) == 1 else _("%(n)s pass cards") % {"n": len(passes)}
+    data = pdf.render_cards(passes, title=title)
+    serials = [p.serial for p in passes]
+    record(
+        actor,
+        actions.CARDS_EXPORTED,
+        passes[0] if len(passes) == 1 else None,
+        changes={"count": len(serials), "serials": serials[:50]},
+        note=_("PDF cards"),
+    )
+    return data
 
 
 @transaction.atomic

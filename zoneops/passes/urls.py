@@ -9,6 +9,7 @@ app_name = "passes"
 urlpatterns = [
     path("", views.pass_list, name="pass-list"),
     path("cards", views.pass_cards, name="pass-cards"),
+    path("cards.pdf", views.pass_batch_pdf, name="pass-batch-pdf"),
     path("mine", views.my_passes, name="my-passes"),
     path("applications/", views.application_list, name="application-list"),
     path("applications/approve", views.application_batch_approve, name="application-batch-approve"),
@@ -20,5 +21,6 @@ urlpatterns = [
     path("checkpoints/", views.checkpoint_list, name="checkpoint-list"),
     path("scans/", views.scan_stats, name="scan-stats"),
     path("p/<str:serial>/", views.pass_detail, name="pass-detail"),
+    path("p/<str:serial>/card.pdf", views.pass_pdf, name="pass-pdf"),
     path("p/<str:serial>/action", views.pass_action, name="pass-action"),
 ]

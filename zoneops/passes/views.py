@@ -10,14 +10,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zoneops.core import clock
-from zoneops.core.errors import DomainError
+from zoneops.core.errors import DomainError, OutOfScope
 from zoneops.core.listing import apply_sort, is_partial, paginate
 from zoneops.passes import services
 from zoneops.passes.api import effective_status
@@ -273,6 +273,62 @@ def pass_cards(request):
     return render(request, "passes/cards.html", {"cards": cards, "limit": MAX_CARDS})
 
 
+def _pdf_response(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@login_required
+@permission_required(VIEW_PASS, raise_exception=True)
+def pass_pdf(request, serial: str):
+    """The printable A6 PDF card of one pass (scoped exactly like the pass detail)."""
+    pass_obj = _pass_or_404(request, serial)
+    try:
+        data = services.export_pass_cards(actor=request.user, passes=[pass_obj])
+    except OutOfScope as exc:
+        raise Http404 from exc
+    return _pdf_response(data, f"{pass_obj.serial}.pdf")
+
+
+@login_required
+@permission_required(VIEW_PASS, raise_exception=True)
+def pass_batch_pdf(request):
+    """A6 PDF cards for a batch: the ticked serials, or every valid pass of a type and/or station (one per page)."""
+    qs = Pass.objects.visible_to(request.user, VIEW_PASS).select_related("pass_type", "department")
+    serials = [s for s in request.GET.getlist("serial") if s][: services.MAX_PDF_CARDS + 1]
+    if serials:
+        qs = qs.filter(serial__in=serials)
+    else:
+        type_code = request.GET.get("type", "")
+        station = request.GET.get("station", "")
+        if not type_code and not station.isdigit():
+            messages.error(request, _("Choose the passes to print."))
+            return redirect("passes:pass-list")
+        if type_code:
+            qs = qs.filter(pass_type__code=type_code)
+        if station.isdigit():
+            qs = qs.filter(station_id=int(station))
+        qs = qs.filter(status=PassStatus.VALID)
+        try:  # an issuing day prints that batch as it was issued (e.g. for the file); otherwise current passes only
+            issued_on = dt.date.fromisoformat(request.GET.get("issued_on", ""))
+        except ValueError:
+            qs = qs.filter(valid_to__gte=clock.now())
+        else:
+            tz = timezone.get_default_timezone()
+            start = dt.datetime.combine(issued_on, dt.time.min, tzinfo=tz)
+            qs = qs.filter(issued_at__gte=start, issued_at__lt=start + dt.timedelta(days=1))
+    passes = list(qs.order_by("serial")[: services.MAX_PDF_CARDS + 1])
+    if serials and len(passes) != len(set(serials)):
+        raise Http404  # a serial out of scope or unknown: nothing is printed
+    try:
+        data = services.export_pass_cards(actor=request.user, passes=passes)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("passes:pass-list")
+    return _pdf_response(data, f"pass-cards-{clock.today():%Y%m%d}.pdf")
+
+
 @login_required
 def my_passes(request):
     """The holder page (mobile): each of the user's current passes with its QR, a live clock and a moving band."""
@@ -289,8 +345,13 @@ def my_passes(request):
 @login_required
 @permission_required(RECORD_SCAN, raise_exception=True)
 def verifier(request):
-    """The gate verifier (mobile): checks passes in the browser, offline after its first load."""
-    return render(request, "passes/verifier.html")
+    """The gate verifier (mobile): checks passes in the browser, offline after its first load.
+
+    The zone root public key is embedded in the page (pinned with it by the service worker): the trust list and
+    the revocation list are used only if that key signed them.
+    """
+    root_key, _private = services.root_key()
+    return render(request, "passes/verifier.html", {"root_jwk": services.jwk_of(root_key)})
 
 
 def service_worker(request):

@@ -79,3 +79,90 @@ def test_verifier_works_offline_after_first_load(live_server, client, guard, rev
         ("offline", "ok"),
         ("offline", "out_of_scope"),
     ]
+
+
+def _forged_trust_list() -> tuple[dict, str]:
+    """A trust list re-signed by an attacker's own 'root', listing the attacker's pass key; and a pass it signed."""
+    import datetime as dt
+
+    import cbor2
+
+    from zoneops.passes import cose
+
+    attacker = cose.generate_private_key()
+    kid = cose.kid_of(attacker.public_key())
+    numbers = attacker.public_key().public_numbers()
+    jwk = {
+        "kty": "EC",
+        "crv": "P-256",
+        "alg": "ES256",
+        "use": "sig",
+        "kid": services.b64url(kid),
+        "x": services.b64url(numbers.x.to_bytes(32, "big")),
+        "y": services.b64url(numbers.y.to_bytes(32, "big")),
+        "pass_types": ["rider"],
+        "issuer": "SCJ",
+    }
+    now = clock.now()
+    body = {"keys": [jwk], "issued_at": int(now.timestamp())}
+    signed = services.b64url(cose.sign1(cbor2.dumps(body), attacker, kid))
+    trust_list = {"root": jwk, "keys": [jwk], "issued_at": body["issued_at"], "signed": signed}
+    forged = cose.encode_pass(
+        cose.Claims(
+            "SCJ-R-2099-0001",
+            "rider",
+            "假骑手",
+            "0000",
+            now - dt.timedelta(hours=1),
+            now + dt.timedelta(days=3),
+            "SCJ",
+            ("ZX-GATES",),
+        ),
+        attacker,
+        kid,
+    )
+    return trust_list, forged
+
+
+def test_verifier_refuses_a_trust_list_not_signed_by_the_pinned_root(live_server, client, guard, scj_key):
+    """A trust list served with an attacker's key, signed by another 'root': refused; the forged pass is red."""
+    trust_list, forged = _forged_trust_list()
+    client.force_login(guard)
+    session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    import json
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        try:
+            # service workers blocked so that the route below sees every list request
+            context = browser.new_context(service_workers="block")
+            context.add_cookies(
+                [{"name": django_settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+            )
+            context.route(
+                "**/api/v1/passes/trust-list",
+                lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(trust_list)),
+            )
+            page = context.new_page()
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(f"{live_server.url}/passes/verify", wait_until="networkidle")
+            page.wait_for_selector("[data-lists].text-danger")
+            assert page.evaluate("localStorage.getItem('zoneops.verifier.trustlist')") is None
+            page.fill("[data-payload]", forged)
+            page.click("[data-check]")
+            page.wait_for_selector(".zo-verdict-red")
+            assert "假骑手" not in page.inner_text("[data-result]")
+            # the genuine list, once served, is accepted: the lists line turns green
+            context.unroute("**/api/v1/passes/trust-list")
+            page.reload(wait_until="networkidle")
+            page.wait_for_selector("[data-lists].text-success")
+            assert page.evaluate("localStorage.getItem('zoneops.verifier.trustlist')") is not None
+            page.fill("[data-payload]", forged)
+            page.click("[data-check]")
+            page.wait_for_selector(".zo-verdict-red")
+        finally:
+            browser.close()
+    assert errors == []

@@ -147,3 +147,22 @@ def test_printable_a6_cards_one_or_a_batch(client, issued, reviewer, outsider, s
     assert batch.count('class="zo-card-a6"') == 1
     client.force_login(outsider)
     assert 'class="zo-card-a6"' not in client.get("/passes/cards", {"serial": "SCJ-R-2022-0001"}).content.decode()
+
+
+def test_verifier_page_pins_the_zone_root_key(client, guard, scj_key):
+    """The root public key is embedded in the page (a JSON block, not a script) and is the trust list's signer."""
+    import json
+
+    client.force_login(guard)
+    html = client.get("/passes/verify").content.decode()
+    _no_inline(html)
+    block = re.search(r'<script id="zone-root-key" type="application/json">(.*?)</script>', html)
+    assert block is not None
+    pinned = json.loads(block.group(1))
+    trust_list = client.get("/api/v1/passes/trust-list").json()
+    assert (pinned["kid"], pinned["x"], pinned["y"]) == (
+        trust_list["root"]["kid"],
+        trust_list["root"]["x"],
+        trust_list["root"]["y"],
+    )
+    assert "d" not in pinned  # public half only

@@ -1,9 +1,9 @@
 // Service worker of the gate verifier: the page and its scripts come from the cache when offline;
-// the key, revocation and checkpoint lists are fetched fresh when possible and cached for offline use.
+// the signed trust list, the signed revocation list and the checkpoint list are fetched fresh when possible and cached for offline use.
 "use strict";
-var CACHE = "zoneops-verifier-v1";
+var CACHE = "zoneops-verifier-v2";
 var SHELL = ["/passes/verify", "/static/passes/verifier.js", "/static/passes/verifier-page.js", "/static/passes/passes.css"];
-var LISTS = ["/api/v1/passes/jwks.json", "/api/v1/passes/revocations", "/api/v1/checkpoints"];
+var LISTS = ["/api/v1/passes/trust-list", "/api/v1/passes/revocations", "/api/v1/checkpoints"];
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.addAll(SHELL); }).then(function () { return self.skipWaiting(); }));

@@ -17,7 +17,14 @@
     lists: root.querySelector("[data-lists]"),
     queue: root.querySelector("[data-queue]")
   };
+  var V = window.ZonePassVerifier;
   var trust = {};
+  var lists = null;  // the verified revocation list held: {version, issuedAt, revoked, suspended}
+  var refused = "";  // why the last fetched lists were refused (bad root signature, older version)
+  var rootKey = null;
+  var rootBlock = document.getElementById("zone-root-key");
+  var rootReady = (rootBlock ? Promise.resolve(JSON.parse(rootBlock.textContent)) : Promise.reject(new Error("no root key")))
+    .then(V.importRoot);
 
   function load(name, fallback) { try { return JSON.parse(localStorage.getItem(STORE + name)) || fallback; } catch (e) { return fallback; } }
   function save(name, value) { localStorage.setItem(STORE + name, JSON.stringify(value)); }
@@ -31,10 +38,14 @@
   }
 
   function showLists() {
-    var rev = load("revocations", null);
-    if (!rev) { text(els.lists, root.dataset.noLists); return; }
-    var hours = (Date.now() - Date.parse(rev.issued_at)) / 3600000;
-    text(els.lists, root.dataset.listsLabel + " v" + rev.version + " · " + hours.toFixed(1) + " h");
+    if (refused) {
+      text(els.lists, refused);
+      els.lists.className = "small text-danger fw-bold";
+      return;
+    }
+    if (!lists) { text(els.lists, root.dataset.noLists); els.lists.className = "small"; return; }
+    var hours = (Date.now() - lists.issuedAt) / 3600000;
+    text(els.lists, root.dataset.listsLabel + " v" + lists.version + " · " + hours.toFixed(1) + " h");
     els.lists.className = "small " + (hours > 72 ? "text-danger" : hours > 24 ? "text-warning" : "text-success");
   }
 
@@ -51,21 +62,39 @@
     });
   }
 
-  function refresh() {
-    return Promise.all([getJSON("/passes/jwks.json"), getJSON("/passes/revocations"), getJSON("/checkpoints")])
+  // The lists held in localStorage are the signed strings: opened (root signature checked) at every load.
+  function loadHeld() {
+    var signedTrust = load("trustlist", null);
+    var signedRevocations = load("revocations", null);
+    return Promise.all([
+      signedTrust ? V.openTrustList(signedTrust, rootKey).then(function (t) { return t.trust; }, function () { return {}; }) : {},
+      signedRevocations ? V.openRevocations(signedRevocations, rootKey).catch(function () { return null; }) : null
+    ]).then(function (held) { trust = held[0]; lists = held[1]; });
+  }
+
+  function fetchLists() {
+    return Promise.all([getJSON("/passes/trust-list"), getJSON("/passes/revocations"), getJSON("/checkpoints")])
       .then(function (parts) {
-        var held = load("revocations", null);
-        if (held && parts[1].version < held.version) { throw new Error("older revocation list refused"); }
-        save("jwks", parts[0]);
-        save("revocations", parts[1]);
-        save("checkpoints", parts[2].items);
-      })
-      .catch(function () { /* offline: keep what we hold */ })
-      .then(function () {
-        fillCheckpoints();
-        showLists();
-        return ZonePassVerifier.importJwks(load("jwks", { keys: [] })).then(function (t) { trust = t; });
-      });
+        return Promise.all([V.openTrustList(parts[0].signed, rootKey), V.openRevocations(parts[1].signed, rootKey)]).then(
+          function (opened) {
+            if (lists && opened[1].version < lists.version) { refused = root.dataset.listsOlder; return; }
+            save("trustlist", parts[0].signed);
+            save("revocations", parts[1].signed);
+            save("checkpoints", parts[2].items);
+            refused = "";
+          },
+          function () { refused = root.dataset.listsRefused; }  // not signed by the pinned root key: keep what we hold
+        );
+      }, function () { /* offline: keep what we hold */ });
+  }
+
+  function refresh() {
+    return rootReady
+      .then(function (key) { rootKey = key; return loadHeld(); })
+      .then(fetchLists)
+      .then(loadHeld)
+      .catch(function () { refused = root.dataset.listsRefused; trust = {}; lists = null; })
+      .then(function () { fillCheckpoints(); showLists(); });
   }
 
   function currentCheckpoint() {
@@ -125,10 +154,9 @@
 
   function check() {
     var payload = els.payload.value.trim();
-    var rev = load("revocations", { revoked: [], suspended: [], issued_at: "1970-01-01T00:00:00Z" });
-    var lists = { revoked: rev.revoked, suspended: rev.suspended, issuedAt: Date.parse(rev.issued_at) };
+    var held = lists || { revoked: [], suspended: [], issuedAt: 0 };  // no verified lists: stale, never green
     var checkpoint = currentCheckpoint();
-    ZonePassVerifier.verify(payload, checkpoint, Date.now(), trust, lists).then(function (result) {
+    V.verify(payload, checkpoint, Date.now(), trust, held).then(function (result) {
       render(result);
       queueScan(payload, checkpoint.code);
       els.payload.value = "";

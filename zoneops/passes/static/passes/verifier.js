@@ -93,7 +93,8 @@
   function head(major, length) {
     if (length < 24) { return [(major << 5) | length]; }
     if (length < 256) { return [(major << 5) | 24, length]; }
-    return [(major << 5) | 25, length >> 8, length & 0xff];
+    if (length < 65536) { return [(major << 5) | 25, length >> 8, length & 0xff]; }
+    return [(major << 5) | 26, (length >>> 24) & 0xff, (length >> 16) & 0xff, (length >> 8) & 0xff, length & 0xff];
   }
 
   function sigStructure(protectedBytes, payload) {
@@ -131,7 +132,11 @@
     if (typeof payload !== "string" || payload.length > MAX_CHARS || payload.indexOf(PREFIX) !== 0) {
       throw new FormatError("prefix or length");
     }
-    var cose = cborDecode(b45decode(payload.slice(PREFIX.length)));
+    return parseSign1(b45decode(payload.slice(PREFIX.length)));
+  }
+
+  function parseSign1(bytes) {
+    var cose = cborDecode(bytes);
     if (cose instanceof Tagged) {
       if (cose.tag !== 18) { throw new FormatError("not COSE_Sign1"); }
       cose = cose.value;
@@ -198,5 +203,62 @@
     }, function () { return red("bad_signature"); });
   }
 
-  global.ZonePassVerifier = { verify: verify, importJwks: importJwks, b45decode: b45decode, cborDecode: cborDecode };
+  // The zone root key, pinned: the page embeds its JWK; lists are trusted only when it signed them.
+  function importRoot(jwk) {
+    return global.crypto.subtle.importKey(
+      "jwk", { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y, ext: true },
+      { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]
+    ).then(function (key) { return { key: key, kid: hex(b64urlToBytes(jwk.kid)) }; });
+  }
+
+  function plain(value) {
+    if (value instanceof Map) {
+      var out = {};
+      value.forEach(function (v, k) { out[String(k)] = plain(v); });
+      return out;
+    }
+    if (Array.isArray(value)) { return value.map(plain); }
+    return value;
+  }
+
+  // The CBOR content of a base64url COSE_Sign1 made by the root key; rejects anything else.
+  function openSigned(signed, rootKey) {
+    var message;
+    try {
+      if (typeof signed !== "string" || signed.length > 4000000) { throw new FormatError("list"); }
+      message = parseSign1(b64urlToBytes(signed));
+    } catch (e) { return Promise.reject(new FormatError("list not COSE_Sign1")); }
+    if (message.kid !== rootKey.kid) { return Promise.reject(new FormatError("list not signed by the zone root key")); }
+    return global.crypto.subtle.verify(
+      { name: "ECDSA", hash: "SHA-256" }, rootKey.key, message.signature, sigStructure(message.protectedBytes, message.body)
+    ).then(function (ok) {
+      if (!ok) { throw new FormatError("list signature does not verify"); }
+      return cborDecode(message.body);
+    });
+  }
+
+  // Trust list (signed JWKS) -> the same trust map as importJwks, only from the signed content.
+  function openTrustList(signed, rootKey) {
+    return openSigned(signed, rootKey).then(function (body) {
+      var jwks = plain(body);
+      if (!jwks || !Array.isArray(jwks.keys) || typeof jwks.issued_at !== "number") { throw new FormatError("trust list"); }
+      return importJwks(jwks).then(function (trust) { return { trust: trust, issuedAt: jwks.issued_at * 1000 }; });
+    });
+  }
+
+  // Revocation list {1: version, 2: issued_at, 3: revoked, 4: suspended} -> lists for verify().
+  function openRevocations(signed, rootKey) {
+    return openSigned(signed, rootKey).then(function (body) {
+      if (!(body instanceof Map)) { throw new FormatError("revocation list"); }
+      var lists = { version: body.get(1), issuedAt: body.get(2) * 1000, revoked: body.get(3), suspended: body.get(4) };
+      var strings = function (a) { return Array.isArray(a) && a.every(function (x) { return typeof x === "string"; }); };
+      if (typeof lists.version !== "number" || typeof body.get(2) !== "number" || !strings(lists.revoked) || !strings(lists.suspended)) {
+        throw new FormatError("revocation list");
+      }
+      return lists;
+    });
+  }
+
+  global.ZonePassVerifier = {
+    importRoot: importRoot, openTrustList: openTrustList, openRevocations: openRevocations, verify: verify, importJwks: importJwks, b45decode: b45decode, cborDecode: cborDecode };
 })(window);
