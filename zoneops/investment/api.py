@@ -188,13 +188,17 @@ class AdvanceIn(Schema):
     signed_on: dt.date | None = None
     contract_amount: str | None = None
     note: str = ""
+    next_step: str | None = Field(None, description="replaces the project's next step")
+    next_step_on: dt.date | None = Field(None, description="replaces the date of the project's next step")
 
 
 class StatusIn(Schema):
-    """New status; all but normal need a reason."""
+    """New status; all but normal need a reason; an open project keeps (or is given) a next step with a date."""
 
     status: str
     reason: str = ""
+    next_step: str | None = Field(None, description="replaces the project's next step")
+    next_step_on: dt.date | None = Field(None, description="replaces the date of the project's next step")
 
 
 class VerifyIn(Schema):
@@ -537,6 +541,8 @@ def advance(request, project_id: int, payload: AdvanceIn):
         signed_on=payload.signed_on,
         contract_amount=payload.contract_amount,
         note=payload.note,
+        next_step=payload.next_step,
+        next_step_on=payload.next_step_on,
     )
     return project_out(_project(request, project_id))
 
@@ -545,7 +551,14 @@ def advance(request, project_id: int, payload: AdvanceIn):
 def set_status(request, project_id: int, payload: StatusIn):
     """normal / delayed / stalled / lost / withdrawn (with a reason)."""
     project = _project(request, project_id, perms.CHANGE_PROJECT)
-    services.set_status(actor=request.auth, project=project, status=payload.status, reason=payload.reason)
+    services.set_status(
+        actor=request.auth,
+        project=project,
+        status=payload.status,
+        reason=payload.reason,
+        next_step=payload.next_step,
+        next_step_on=payload.next_step_on,
+    )
     return project_out(_project(request, project_id))
 
 

@@ -521,6 +521,18 @@ def _users():
     return actor, units, owners
 
 
+# Every open project has a next step with a date (a month or so after its signing / lead).
+SIGNED_NEXT_STEPS = {
+    Stage.SIGNED: ("推进项目注册和开工准备", 30),
+    Stage.REGISTERED: ("办理施工许可,落实开工条件", 30),
+    Stage.STARTED: ("跟进厂房建设和设备进场,协调投产准备", 45),
+}
+PIPELINE_NEXT_STEPS = {
+    Stage.LEAD: ("梳理项目需求,安排首轮视频洽谈", 14),
+    Stage.NEGOTIATING: ("跟进项目诉求,安排下一轮洽谈", 14),
+}
+
+
 def _backdate(project: Project, when: dt.date, hour: int = 17) -> None:
     """Historical demo data: the project's last progress is its last event, not the moment the demo ran."""
     Project.objects.filter(pk=project.pk).update(last_progress_at=_at(when.isoformat(), hour))
@@ -553,6 +565,7 @@ def build_signings(say, actor, units, owners) -> list[Project]:
         project = Project.objects.filter(investor_name=enterprise.name, name=name).first()
         if project is None:
             signed_on = _date(signed)
+            step, days = SIGNED_NEXT_STEPS[stage]
             extra = {}
             if name == "车载液晶显示模组及智能座舱显示系统智能制造项目":
                 extra = {
@@ -578,8 +591,8 @@ def build_signings(say, actor, units, owners) -> list[Project]:
                 source=Source.INVESTOR_REFERRAL if index % 3 else Source.PROMOTION_EVENT,
                 construction_type=ConstructionType.EXPANSION if index % 5 == 0 else ConstructionType.NEW,
                 foreign_capital=amount if foreign else None,
-                next_step="" if stage == Stage.STARTED else "推进项目注册和开工准备",
-                next_step_on=signed_on + dt.timedelta(days=30),
+                next_step=step,
+                next_step_on=signed_on + dt.timedelta(days=days),
                 **extra,
             )
             _backdate(project, signed_on)
@@ -618,6 +631,7 @@ def build_pipeline(say, actor, units, owners) -> dict[str, Project]:
         index += 1
         project = Project.objects.filter(investor_name=investor_name, name=name).first()
         if project is None:
+            step, days = PIPELINE_NEXT_STEPS[stage]
             project = services.create_project(
                 actor=actor,
                 name=name,
@@ -630,6 +644,8 @@ def build_pipeline(say, actor, units, owners) -> dict[str, Project]:
                 is_foreign=currency != "CNY",
                 stage=stage,
                 lead_on=_date(lead_on),
+                next_step=step,
+                next_step_on=_date(lead_on) + dt.timedelta(days=days),
                 source=Source.LEADER_ASSIGNED if key == "soe_pharma" else Source.INTERMEDIARY,
                 assignment_level="city" if key == "soe_pharma" else "",
                 description="上市公司" if listed else "",
@@ -648,6 +664,8 @@ def build_pipeline(say, actor, units, owners) -> dict[str, Project]:
             total_investment="300000000",
             stage=Stage.LEAD,
             lead_on=_date("2022-04-02"),
+            next_step="对接汽车电子龙头配套需求,安排实地考察",
+            next_step_on=_date("2022-04-16"),
             outside_leading_reason="为汽车电子龙头配套,补链项目",
             outside_leading_approver=User.objects.get(username="leader"),
         )

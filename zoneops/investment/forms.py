@@ -115,6 +115,8 @@ class AdvanceForm(forms.Form):
     signed_on = forms.DateField(label=_("Contract date"), required=False, widget=DATE)
     contract_amount = forms.CharField(label=_("Contract amount"), required=False)
     note = forms.CharField(label=_("Note"), required=False)
+    next_step = forms.CharField(label=_("Next step"), required=False)
+    next_step_on = forms.DateField(label=_("Next step on"), required=False, widget=DATE)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -126,6 +128,8 @@ class StatusForm(forms.Form):
 
     status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
     reason = forms.CharField(label=_("Reason"), required=False)
+    next_step = forms.CharField(label=_("Next step"), required=False)
+    next_step_on = forms.DateField(label=_("Next step on"), required=False, widget=DATE)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

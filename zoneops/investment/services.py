@@ -103,6 +103,23 @@ class _Errors:
             raise DomainError(messages[0], field=field, errors=self.errors)
 
 
+def is_open(stage: str, status: str) -> bool:
+    """A project is *open* while it is still being worked on: its status is normal, delayed or stalled (not lost or
+    withdrawn, CLOSED_STATUSES) and its stage is before producing (lead, negotiating, signed, registered or
+    started). Every open project must have a next step (non-blank text) and the date it is due on."""
+    return status not in CLOSED_STATUSES and stage != Stage.PRODUCING
+
+
+def _check_next_step(errors: _Errors, *, stage: str, status: str, next_step: str, next_step_on: Any) -> None:
+    """Name `next_step` / `next_step_on` in `errors` when an open project (see is_open) would lack either."""
+    if not is_open(stage, status):
+        return
+    if not (next_step or "").strip():
+        errors.add("next_step", _("An open project needs its next step."))
+    if not isinstance(next_step_on, dt.date):
+        errors.add("next_step_on", _("An open project needs the date of its next step."))
+
+
 def parse_amount(value: Any, field: str, errors: _Errors, *, required: bool = True) -> Decimal | None:
     """A non-negative Decimal amount with at most two decimals, from a Decimal, int or string."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -325,7 +342,10 @@ def create_project(
 
     The investor is an Enterprise, or a name matched to the registry (enterprises.services.find_or_create_investor):
     a name the registry does not know yet becomes a prospective investor there (with the listing board and
-    ticker given), and the project is linked to it; `investor_name` is always the linked enterprise's name."""
+    ticker given), and the project is linked to it; `investor_name` is always the linked enterprise's name.
+
+    An open project (see is_open: any stage before producing, as a new project's status is normal) needs
+    `next_step` and `next_step_on`; a project created already producing needs neither."""
     _require(actor, perms.ADD_PROJECT)
     owner = owner or actor
     _require_unit(actor, perms.ADD_PROJECT, unit, owner)
@@ -388,6 +408,7 @@ def create_project(
         errors.add("name", _("This investor already has a project with this name."))
     if jobs is not None and isinstance(jobs, int) and jobs > 10_000_000:
         errors.add("jobs", _("Too many jobs."))
+    _check_next_step(errors, stage=stage, status=Status.NORMAL, next_step=next_step, next_step_on=next_step_on)
     errors.raise_if_any()
 
     if enterprise is None:
@@ -484,7 +505,8 @@ UPDATABLE = {
 @transaction.atomic
 def update_project(*, actor: User, project: Project, changes: Mapping[str, Any]) -> Project:
     """Change a project's facts (not its stage or status); the stored rate is kept unless currency or signing date
-    change, and a verified project whose amounts or date change loses its verification."""
+    change, and a verified project whose amounts or date change loses its verification. An open project (see
+    is_open) cannot be left without its next step or its date."""
     _require_project(actor, perms.CHANGE_PROJECT, project)
     unknown = set(changes) - UPDATABLE
     if unknown:
@@ -563,6 +585,13 @@ def update_project(*, actor: User, project: Project, changes: Mapping[str, Any])
     ):
         errors.add("contract_amount", _("A signed project needs its contract amount."))
     lines = _capacity_lines(changes["capacity_lines"], errors) if "capacity_lines" in changes else None
+    _check_next_step(
+        errors,
+        stage=project.stage,
+        status=project.status,
+        next_step=values.get("next_step", project.next_step),
+        next_step_on=values.get("next_step_on", project.next_step_on),
+    )
     errors.raise_if_any()
 
     if "investor_name" in values:
@@ -624,9 +653,12 @@ def advance_stage(
     signed_on: dt.date | None = None,
     contract_amount: Any = None,
     note: str = "",
+    next_step: str | None = None,
+    next_step_on: dt.date | None = None,
 ) -> Project:
     """Move a project along the stage table (compare-and-set); signing needs the contract date and amount and
-    fixes the exchange rate of that date."""
+    fixes the exchange rate of that date. A new `next_step` / `next_step_on` given here replace the project's; a
+    project still open after the move (see is_open) must then have both."""
     _require_project(actor, perms.CHANGE_PROJECT, project)
     if to not in Stage.values:
         raise DomainError(_("“%(value)s” is not a valid choice.") % {"value": to}, field="stage")
@@ -667,11 +699,22 @@ def advance_stage(
             )
     if to == Stage.PRODUCING:
         extra["is_at_full_production"] = False
+    if next_step is not None:
+        extra["next_step"] = next_step.strip()
+    if next_step_on is not None:
+        extra["next_step_on"] = next_step_on
+    _check_next_step(
+        errors,
+        stage=to,
+        status=project.status,
+        next_step=extra.get("next_step", project.next_step),
+        next_step_on=extra.get("next_step_on", project.next_step_on),
+    )
     errors.raise_if_any()
     before = transition(project, to=to, table=STAGE_TRANSITIONS, field="stage", extra=extra)
     _history(project, field="stage", before=before, after=to, on=on, actor=actor, note=note)
     changes = {"stage": [before, to]}
-    for key in ("signed_on", "contract_amount", "fx_rate", "total_investment_cny"):
+    for key in ("signed_on", "contract_amount", "fx_rate", "total_investment_cny", "next_step", "next_step_on"):
         if key in extra:
             changes[key] = [None, extra[key]]
     record(actor, actions.PROJECT_STAGE_CHANGED, project, changes=changes, note=note)
@@ -679,23 +722,45 @@ def advance_stage(
 
 
 @transaction.atomic
-def set_status(*, actor: User, project: Project, status: str, reason: str = "") -> Project:
-    """Mark a project normal, delayed, stalled, lost or withdrawn (compare-and-set); all but normal need a reason."""
+def set_status(
+    *,
+    actor: User,
+    project: Project,
+    status: str,
+    reason: str = "",
+    next_step: str | None = None,
+    next_step_on: dt.date | None = None,
+) -> Project:
+    """Mark a project normal, delayed, stalled, lost or withdrawn (compare-and-set); all but normal need a reason.
+    A new `next_step` / `next_step_on` given here replace the project's; a project still open after the change (see
+    is_open, e.g. a lost project revived) must then have both."""
     _require_project(actor, perms.CHANGE_PROJECT, project)
     if status not in Status.values:
         raise DomainError(_("“%(value)s” is not a valid choice.") % {"value": status}, field="status")
     reason = (reason or "").strip()
     if status in STATUSES_NEEDING_REASON and not reason:
         raise DomainError(_("Give the reason."), field="reason")
-    before = transition(
-        project,
-        to=status,
-        table=STATUS_TRANSITIONS,
-        field="status",
-        extra={"status_reason": reason, "last_progress_at": clock.now()},
+    extra: dict[str, Any] = {"status_reason": reason, "last_progress_at": clock.now()}
+    if next_step is not None:
+        extra["next_step"] = next_step.strip()
+    if next_step_on is not None:
+        extra["next_step_on"] = next_step_on
+    errors = _Errors()
+    _check_next_step(
+        errors,
+        stage=project.stage,
+        status=status,
+        next_step=extra.get("next_step", project.next_step),
+        next_step_on=extra.get("next_step_on", project.next_step_on),
     )
+    errors.raise_if_any()
+    before = transition(project, to=status, table=STATUS_TRANSITIONS, field="status", extra=extra)
     _history(project, field="status", before=before, after=status, on=clock.today(), actor=actor, note=reason)
-    record(actor, actions.PROJECT_STATUS_CHANGED, project, changes={"status": [before, status]}, note=reason)
+    changes: dict[str, Any] = {"status": [before, status]}
+    for key in ("next_step", "next_step_on"):
+        if key in extra:
+            changes[key] = [None, extra[key]]
+    record(actor, actions.PROJECT_STATUS_CHANGED, project, changes=changes, note=reason)
     return project
 
 
@@ -892,6 +957,7 @@ IMPORT_COLUMNS_KEYS = (
     "stage",
     "signed_on",
     "next_step",
+    "next_step_on",
 )
 
 
@@ -912,15 +978,21 @@ def import_projects(*, actor: User, rows: Sequence[tuple[int, Mapping[str, Any]]
                 RowError(number, "unit", _("Unknown investment unit “%(code)s”.") % {"code": row.get("unit")})
             )
             continue
-        signed_on = row.get("signed_on")
-        if isinstance(signed_on, dt.datetime):
-            signed_on = signed_on.date()
-        elif isinstance(signed_on, str) and signed_on:
-            try:
-                signed_on = dt.date.fromisoformat(signed_on)
-            except ValueError:
-                errors.append(RowError(number, "signed_on", _("Use the date format YYYY-MM-DD.")))
-                continue
+        dates: dict[str, dt.date | None] = {}
+        for key in ("signed_on", "next_step_on"):
+            value = row.get(key)
+            if isinstance(value, dt.datetime):
+                value = value.date()
+            elif isinstance(value, str) and value.strip():
+                try:
+                    value = dt.date.fromisoformat(value.strip())
+                except ValueError:
+                    errors.append(RowError(number, key, _("Use the date format YYYY-MM-DD.")))
+                    value = "bad"
+            dates[key] = value or None
+        if "bad" in dates.values():
+            continue
+        signed_on = dates["signed_on"]
         foreign = str(row.get("is_foreign") or "").strip().lower() in ("是", "yes", "true", "1", "y")
         try:
             with transaction.atomic():
@@ -936,6 +1008,7 @@ def import_projects(*, actor: User, rows: Sequence[tuple[int, Mapping[str, Any]]
                     stage=stage_by_label.get(str(row.get("stage") or "lead"), str(row.get("stage"))),
                     signed_on=signed_on or None,
                     next_step=str(row.get("next_step") or ""),
+                    next_step_on=dates["next_step_on"],
                 )
             created += 1
         except DomainError as exc:

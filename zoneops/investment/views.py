@@ -379,9 +379,18 @@ def project_action(request, pk: int, action: str):
                 signed_on=data["signed_on"],
                 contract_amount=data["contract_amount"] or None,
                 note=data["note"],
+                next_step=data["next_step"] or None,
+                next_step_on=data["next_step_on"],
             )
         elif action == "set-status":
-            services.set_status(actor=request.user, project=project, status=data["status"], reason=data["reason"])
+            services.set_status(
+                actor=request.user,
+                project=project,
+                status=data["status"],
+                reason=data["reason"],
+                next_step=data["next_step"] or None,
+                next_step_on=data["next_step_on"],
+            )
         else:
             services.verify_project(actor=request.user, project=project, evidence=data["evidence"])
     except DomainPermissionDenied as exc:
@@ -703,6 +712,7 @@ IMPORT_COLUMNS = [
     Column("stage", "阶段", 12, choices=tuple(Stage.values)),
     Column("signed_on", "签约日期", 12),
     Column("next_step", "下一步", 24),
+    Column("next_step_on", "下一步日期", 12),
 ]
 
 
@@ -724,7 +734,8 @@ def project_import(request):
                 "否",
                 "signed",
                 "2022-04-01",
-                "",
+                "办理项目注册",
+                "2022-04-15",
             ],
         )
         return xlsx_response(workbook, "investment-projects-template.xlsx")

@@ -30,6 +30,8 @@ def patch(client, url, body):
 @pytest.fixture
 def project(owner, unit1):
     return services.create_project(
+        next_step="跟进洽谈",
+        next_step_on=dt.date(2022, 4, 25),
         actor=owner,
         unit=unit1,
         name="甲项目",
@@ -56,6 +58,8 @@ def test_create_project_as_in_the_issue(client, owner, unit1):
             "total_investment": "300000000",
             "stage": "signed",
             "signed_on": "2022-03-25",
+            "next_step": "办理外资企业设立登记",
+            "next_step_on": "2022-04-28",
         },
     )
 
@@ -251,7 +255,15 @@ def test_scope_matrix_on_lists_and_stats(client, project, other_unit_staff, unit
 
 def test_project_list_filters(client, owner, project, unit1):
     services.create_project(
-        actor=owner, unit=unit1, name="乙项目", investor="乙", industry="HEALTH", currency="CNY", total_investment="1"
+        next_step="跟进洽谈",
+        next_step_on=dt.date(2022, 4, 25),
+        actor=owner,
+        unit=unit1,
+        name="乙项目",
+        investor="乙",
+        industry="HEALTH",
+        currency="CNY",
+        total_investment="1",
     )
     client.force_login(owner)
 
@@ -274,6 +286,8 @@ def test_negotiation_on_out_of_scope_project_is_404(client, project, other_unit_
 
 def test_signing_stats_period_and_basis_parameters(client, owner, unit1, verifier):
     january = services.create_project(
+        next_step="跟进洽谈",
+        next_step_on=dt.date(2022, 4, 25),
         actor=owner,
         unit=unit1,
         name="一月",
@@ -285,6 +299,8 @@ def test_signing_stats_period_and_basis_parameters(client, owner, unit1, verifie
         signed_on=dt.date(2022, 1, 10),
     )
     services.create_project(
+        next_step="跟进洽谈",
+        next_step_on=dt.date(2022, 4, 25),
         actor=owner,
         unit=unit1,
         name="三月",

@@ -38,6 +38,8 @@ def make(owner, unit, name, **kwargs):
         "industry": "NGIT",
         "currency": "CNY",
         "total_investment": "100000000",
+        "next_step": "跟进洽谈",
+        "next_step_on": dt.date(2022, 4, 25),
     }
     values.update(kwargs)
     return services.create_project(**values)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from decimal import Decimal
 
@@ -148,3 +149,13 @@ def test_invest_sees_the_seed_week_monday_to_friday(demo_zone):
 
     assert [row["unit"].code for row in view["units"]] == ["TCJ-1"]
     assert [len(cell) for cell in view["units"][0]["cells"]] == [1, 1, 1, 1, 2]
+
+
+def test_every_open_demo_project_has_a_next_step_with_a_date(demo_zone):
+    projects = list(Project.objects.all())
+    open_projects = [p for p in projects if p.is_open]
+
+    assert len(open_projects) == len(projects) > 40
+    assert [p.name for p in open_projects if not (p.next_step and p.next_step_on)] == []
+    huaan = Project.objects.get(name="车载液晶显示模组及智能座舱显示系统智能制造项目")
+    assert (huaan.next_step, huaan.next_step_on) == ("推进项目注册和开工准备", huaan.signed_on + dt.timedelta(days=30))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -31,6 +32,8 @@ def body(**kwargs) -> dict:
         "total_investment": "2000000000",
         "stage": "signed",
         "signed_on": "2022-04-08",
+        "next_step": "办理项目注册",
+        "next_step_on": "2022-04-28",
     }
     values.update(kwargs)
     return values
@@ -132,7 +135,15 @@ def test_api_anonymous_creates_no_investor(client):
 
 def test_changing_the_investor_links_the_new_one(client, owner, unit1):
     project = services.create_project(
-        actor=owner, unit=unit1, name="甲项目", investor="甲公司", industry="NGIT", currency="CNY", total_investment="1"
+        next_step="跟进洽谈",
+        next_step_on=dt.date(2022, 4, 25),
+        actor=owner,
+        unit=unit1,
+        name="甲项目",
+        investor="甲公司",
+        industry="NGIT",
+        currency="CNY",
+        total_investment="1",
     )
     first_investor = project.investor
     client.force_login(owner)
@@ -154,7 +165,15 @@ def test_changing_the_investor_links_the_new_one(client, owner, unit1):
 
 def test_update_with_the_same_investor_creates_nothing(owner, unit1):
     project = services.create_project(
-        actor=owner, unit=unit1, name="甲项目", investor="甲公司", industry="NGIT", currency="CNY", total_investment="1"
+        next_step="跟进洽谈",
+        next_step_on=dt.date(2022, 4, 25),
+        actor=owner,
+        unit=unit1,
+        name="甲项目",
+        investor="甲公司",
+        industry="NGIT",
+        currency="CNY",
+        total_investment="1",
     )
 
     services.update_project(actor=owner, project=project, changes={"investor_name": "甲公司", "next_step": "再谈"})
@@ -173,6 +192,8 @@ def test_migration_links_legacy_projects_to_the_registry(owner, unit1):
     migration = importlib.import_module("zoneops.investment.migrations.0006_link_investors_to_registry")
     registered = EnterpriseFactory(name="南通汉晟智能制造有限公司", subdistrict=SubdistrictFactory())
     first = services.create_project(
+        next_step="跟进洽谈",
+        next_step_on=dt.date(2022, 4, 25),
         actor=owner,
         unit=unit1,
         name="甲项目",
@@ -182,6 +203,8 @@ def test_migration_links_legacy_projects_to_the_registry(owner, unit1):
         total_investment="1",
     )
     second = services.create_project(
+        next_step="跟进洽谈",
+        next_step_on=dt.date(2022, 4, 25),
         actor=owner,
         unit=unit1,
         name="乙项目",
@@ -207,10 +230,20 @@ def test_migration_links_legacy_projects_to_the_registry(owner, unit1):
 
 def test_detail_page_tags_an_investor_whose_credit_code_is_pending(client, owner, unit1):
     prospect_project = services.create_project(
-        actor=owner, unit=unit1, name="甲项目", investor=HUAAN, industry="NGIT", currency="CNY", total_investment="1"
+        next_step="跟进洽谈",
+        next_step_on=dt.date(2022, 4, 25),
+        actor=owner,
+        unit=unit1,
+        name="甲项目",
+        investor=HUAAN,
+        industry="NGIT",
+        currency="CNY",
+        total_investment="1",
     )
     registered = EnterpriseFactory(name="南通汉晟智能制造有限公司", subdistrict=SubdistrictFactory())
     registered_project = services.create_project(
+        next_step="跟进洽谈",
+        next_step_on=dt.date(2022, 4, 25),
         actor=owner,
         unit=unit1,
         name="乙项目",

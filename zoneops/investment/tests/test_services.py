@@ -24,6 +24,8 @@ def make(owner, unit, **kwargs) -> Project:
         "industry": "NGIT",
         "currency": "CNY",
         "total_investment": "500000000",
+        "next_step": "跟进洽谈",
+        "next_step_on": dt.date(2022, 4, 25),
     }
     values.update(kwargs)
     return services.create_project(actor=owner, unit=unit, **values)

@@ -18,6 +18,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen", "dicts")]
 
 def signed(owner, unit, name, amount, *, currency="CNY", foreign=False, on=dt.date(2022, 3, 1), industry="NGIT"):
     return services.create_project(
+        next_step="跟进洽谈",
+        next_step_on=dt.date(2022, 4, 25),
         actor=owner,
         unit=unit,
         name=name,
@@ -92,6 +94,8 @@ def test_period_stage_and_basis(owner, unit1, verifier):
     signed(owner, unit1, "去年", "100000000", on=dt.date(2021, 12, 31))
     later = signed(owner, unit1, "今天", "100000000", on=dt.date(2022, 4, 21))
     services.create_project(
+        next_step="跟进洽谈",
+        next_step_on=dt.date(2022, 4, 25),
         actor=owner,
         unit=unit1,
         name="在谈",
@@ -126,6 +130,8 @@ def test_totals_round_half_up_to_one_decimal(owner, unit1):
 def test_by_industry_reports_the_leading_share(owner, unit1, verifier):
     signed(owner, unit1, "主导", "300000000", industry="NGIT")
     services.create_project(
+        next_step="跟进洽谈",
+        next_step_on=dt.date(2022, 4, 25),
         actor=owner,
         unit=unit1,
         name="非主导",
@@ -179,6 +185,8 @@ def test_by_unit_follows_the_organisations_order_not_the_names(owner, unit1):
     admin = factories.staff(unit1, "investment.add_project", "investment.view_project", scope=DataScope.ALL)
     for unit in (third, second, unit1):
         services.create_project(
+            next_step="跟进洽谈",
+            next_step_on=dt.date(2022, 4, 25),
             actor=admin,
             unit=unit,
             name=f"{unit.code}项目",

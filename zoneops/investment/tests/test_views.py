@@ -21,6 +21,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen", "dicts")]
 @pytest.fixture
 def project(owner, unit1):
     return services.create_project(
+        next_step="跟进洽谈",
+        next_step_on=dt.date(2022, 4, 25),
         actor=owner,
         unit=unit1,
         name="甲项目",
@@ -36,6 +38,8 @@ def project(owner, unit1):
 
 def test_list_shows_scope_filters_and_stale_flags(client, owner, project, unit1, other_unit_staff, unit2):
     services.create_project(
+        next_step="跟进洽谈",
+        next_step_on=dt.date(2022, 4, 25),
         actor=other_unit_staff,
         unit=unit2,
         name="乙项目",
@@ -60,6 +64,8 @@ def test_list_shows_scope_filters_and_stale_flags(client, owner, project, unit1,
 def test_list_query_count_does_not_grow_with_rows(client, owner, unit1, django_assert_max_num_queries):
     for n in range(15):
         services.create_project(
+            next_step="跟进洽谈",
+            next_step_on=dt.date(2022, 4, 25),
             actor=owner,
             unit=unit1,
             name=f"项目{n}",
@@ -146,6 +152,8 @@ def test_create_form_creates(client, owner, unit1):
             "currency": "CNY",
             "total_investment": "100000000",
             "stage": "lead",
+            "next_step": "安排首轮洽谈",
+            "next_step_on": "2022-04-28",
         },
     )
 
@@ -170,7 +178,15 @@ def test_edit_form(client, owner, project):
 
 def test_stage_action_and_illegal_jump(client, owner, unit1):
     lead = services.create_project(
-        actor=owner, unit=unit1, name="线索", investor="x", industry="NGIT", currency="CNY", total_investment="1"
+        next_step="跟进洽谈",
+        next_step_on=dt.date(2022, 4, 25),
+        actor=owner,
+        unit=unit1,
+        name="线索",
+        investor="x",
+        industry="NGIT",
+        currency="CNY",
+        total_investment="1",
     )
     client.force_login(owner)
 
@@ -278,7 +294,19 @@ def _upload(rows):
     wb = Workbook()
     ws = wb.active
     ws.append(
-        ["项目名称*", "投资方*", "招商单元编码*", "产业编码*", "币种*", "总投资*", "外资", "阶段", "签约日期", "下一步"]
+        [
+            "项目名称*",
+            "投资方*",
+            "招商单元编码*",
+            "产业编码*",
+            "币种*",
+            "总投资*",
+            "外资",
+            "阶段",
+            "签约日期",
+            "下一步",
+            "下一步日期",
+        ]
     )
     for row in rows:
         ws.append(row)
@@ -291,8 +319,8 @@ def _upload(rows):
 
 def test_import_is_all_or_nothing(client, owner, unit1):
     client.force_login(owner)
-    good = ["A项目", "A公司", "U1", "NGIT", "CNY", "100000000", "否", "lead", None, ""]
-    bad = ["B项目", "B公司", "U1", "NGIT", "CNY", "-1", "否", "signed", None, ""]
+    good = ["A项目", "A公司", "U1", "NGIT", "CNY", "100000000", "否", "lead", None, "首轮洽谈", "2022-04-28"]
+    bad = ["B项目", "B公司", "U1", "NGIT", "CNY", "-1", "否", "signed", None, "办理注册", "2022-04-28"]
 
     failed = client.post("/investment/projects/import/", {"file": _upload([good, bad])})
 
@@ -517,6 +545,8 @@ def test_weekly_report_excel_export_is_formatted_and_audited(client, owner, proj
 
 def test_negotiation_week_excel_export(client, owner, project, other_unit_staff, unit2):
     theirs = services.create_project(
+        next_step="跟进洽谈",
+        next_step_on=dt.date(2022, 4, 25),
         actor=other_unit_staff,
         unit=unit2,
         name="乙项目",
