@@ -468,6 +468,53 @@ class FollowUp(models.Model):
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
         ordering = ["at", "pk"]
+        # The KPI rollup counts a day's follow-ups.
+        indexes = [models.Index(fields=["at"], name="followup_at")]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.satisfaction}"
+
+
+class KpiDay(models.Model):
+    """One calendar day of the KPI rollup: `dirty` until its rows are recomputed from the cases."""
+
+    day = models.DateField(primary_key=True)
+    dirty = models.BooleanField(default=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["dirty", "day"], name="kpiday_dirty")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {'dirty' if self.dirty else 'clean'}"
+
+
+class KpiDaily(models.Model):
+    """Per department and day, the counts behind the KPIs (a cache of the case rows, rebuilt on demand).
+
+    Task counts belong to the day the lead task was dispatched; follow-ups to the day they were made
+    (attributed to the case's lead department); registrations to the day the case was registered
+    (attributed to the registering user's department, NULL when that user has none).
+    """
+
+    day = models.DateField()
+    department = models.ForeignKey("accounts.Department", null=True, on_delete=models.CASCADE, related_name="+")
+    dispatched = models.PositiveIntegerField(default=0)
+    signed = models.PositiveIntegerField(default=0)
+    signed_on_time = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    resolved_on_time = models.PositiveIntegerField(default=0)
+    returned = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    handling_seconds = models.BigIntegerField(default=0)
+    rated = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    registered = models.PositiveIntegerField(default=0)
+    first_contact = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "department"], name="kpidaily_day_department")]
+        indexes = [models.Index(fields=["department", "day"], name="kpidaily_department_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.department_id}"

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -19,6 +19,7 @@ from zoneops.accounts.scoping import user_department_ids
 from zoneops.core import clock, crypto
 from zoneops.core.errors import DomainError
 from zoneops.servicedesk import permissions as perms
+from zoneops.servicedesk import rollup
 from zoneops.servicedesk.choices import (
     OPEN_STATES,
     OPEN_WITH_DEPARTMENT,
@@ -347,59 +348,35 @@ def _rate(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
-def department_kpis(department: Department | None, period: Period) -> dict[str, Any]:
-    """KPI figures for one department (or the whole zone) in a period, computed from the rows."""
-    tasks = _lead_tasks(department, period)
-    t = tasks.aggregate(
-        dispatched=Count("pk"),
-        signed=Count("pk", filter=Q(accepted_at__isnull=False)),
-        signed_on_time=Count("pk", filter=Q(accepted_at__isnull=False, accepted_at__lte=F("sign_due_at"))),
-        resolved=Count("pk", filter=Q(resolved_at__isnull=False) & ~Q(status=TaskStatus.CANCELLED)),
-        resolved_on_time=Count(
-            "pk", filter=Q(resolved_at__isnull=False, resolved_at__lte=F("due_at")) & ~Q(status=TaskStatus.CANCELLED)
-        ),
-        returned=Count("pk", filter=Q(status=TaskStatus.RETURNED)),
-        overdue=Count("pk", filter=Q(is_overdue=True)),
-    )
-    handling = (
-        tasks.filter(resolved_at__isnull=False)
-        .exclude(status=TaskStatus.CANCELLED)
-        .aggregate(avg=Avg(ExpressionWrapper(F("resolved_at") - F("dispatched_at"), output_field=DurationField())))
-    )["avg"]
-    case_sets = kpi_case_sets(department, period)
-    rated = case_sets["rated"].count()
-    satisfied = case_sets["satisfied"].count()
-    registered = case_sets["registered"].count()
-    first_contact = case_sets["first_contact"].count()
+def kpis_from_counts(counts: Mapping[str, int]) -> dict[str, Any]:
+    """The KPI figures (rates, averages) from summed counters."""
+    counts = dict(counts)
+    handling = counts.pop("handling_seconds", 0)
     return {
-        "counts": {
-            **t,
-            "rated": rated,
-            "satisfied": satisfied,
-            "registered": registered,
-            "first_contact": first_contact,
-        },
-        "sign_on_time_rate": _rate(t["signed_on_time"], t["signed"]),
-        "resolve_on_time_rate": _rate(t["resolved_on_time"], t["resolved"]),
-        "return_rate": _rate(t["returned"], t["dispatched"]),
-        "overdue_count": t["overdue"],
-        "satisfaction_rate": _rate(satisfied, rated),
-        "average_handling_hours": round(handling.total_seconds() / 3600, 1) if handling is not None else None,
-        "first_contact_rate": _rate(first_contact, registered),
+        "counts": counts,
+        "sign_on_time_rate": _rate(counts["signed_on_time"], counts["signed"]),
+        "resolve_on_time_rate": _rate(counts["resolved_on_time"], counts["resolved"]),
+        "return_rate": _rate(counts["returned"], counts["dispatched"]),
+        "overdue_count": counts["overdue"],
+        "satisfaction_rate": _rate(counts["satisfied"], counts["rated"]),
+        "average_handling_hours": round(handling / counts["resolved"] / 3600, 1) if counts["resolved"] else None,
+        "first_contact_rate": _rate(counts["first_contact"], counts["registered"]),
     }
 
 
+def department_kpis(department: Department | None, period: Period) -> dict[str, Any]:
+    """KPI figures for one department (or the whole zone) in a period, from the daily rollup."""
+    return kpis_from_counts(rollup.totals(period.start, period.end, department=department))
+
+
 def kpi_table(period: Period, departments=None) -> list[dict[str, Any]]:
-    """One KPI row per department that led cases in the period."""
-    lo, hi = period.bounds
+    """One KPI row per department that led or registered cases in the period (one rollup query)."""
+    by_department = rollup.totals(period.start, period.end, by_department=True)
     if departments is None:
-        ids = (
-            CaseTask.objects.filter(role=TaskRole.LEAD, dispatched_at__gte=lo, dispatched_at__lt=hi)
-            .values_list("department_id", flat=True)
-            .distinct()
-        )
+        ids = [key for key, counts in by_department.items() if key is not None and any(counts.values())]
         departments = Department.objects.filter(pk__in=ids).order_by("path")
-    return [{"department": d, **department_kpis(d, period)} for d in departments]
+    empty = dict.fromkeys(rollup.COUNTERS, 0)
+    return [{"department": d, **kpis_from_counts(by_department.get(d.pk, empty))} for d in departments]
 
 
 # ---------------------------------------------------------------------------------------------- other reads

