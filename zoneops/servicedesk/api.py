@@ -13,10 +13,10 @@ from zoneops.accounts.models import Department
 from zoneops.accounts.scoping import grants_for
 from zoneops.core.crypto import mask_name
 from zoneops.core.errors import DomainError, OutOfScope, PermissionDenied
+from zoneops.servicedesk import catalogue, selectors, services
 from zoneops.servicedesk import permissions as perms
-from zoneops.servicedesk import selectors, services
 from zoneops.servicedesk.choices import Channel, FollowUpMethod, Priority, ReturnReason, Satisfaction, TaskRole
-from zoneops.servicedesk.models import Case, CaseTask, Category, HotlineCategory
+from zoneops.servicedesk.models import Case, CaseTask, Category, HotlineCategory, SlaRule
 
 router = Router(tags=["servicedesk"])
 
@@ -469,20 +469,17 @@ def create_case(request, payload: CaseIn):
 def list_cases(request, filters: Query[CaseQuery]):
     """Visible cases newest first, filtered; `cursor` switches to keyset pages without a count."""
     params = {k: v for k, v in filters.dict().items() if v not in (None, "")}
-    qs = selectors.filter_cases(selectors.visible_cases(request.auth), params, request.auth).select_related(
-        *selectors.LIST_RELATED
-    )
+    listing = selectors.listed_cases(request.auth, params, count=filters.cursor is None)
+    qs = listing.rows.select_related(*selectors.LIST_RELATED)
     if filters.cursor is not None:
         rows, next_cursor = selectors.keyset_page(qs, cursor=filters.cursor, size=filters.limit)
         return {"items": [case_out(c) for c in rows], "count": None, "count_capped": False, "next_cursor": next_cursor}
-    ordered = qs.order_by("-created_at", "-id")
-    rows = list(ordered[filters.offset : filters.offset + filters.limit + 1])
+    rows = list(qs[filters.offset : filters.offset + filters.limit + 1])
     next_cursor = selectors.encode_cursor(rows[filters.limit - 1]) if len(rows) > filters.limit else ""
-    count, capped = selectors.capped_count(qs)
     return {
         "items": [case_out(c) for c in rows[: filters.limit]],
-        "count": count,
-        "count_capped": capped,
+        "count": listing.count,
+        "count_capped": listing.capped,
         "next_cursor": next_cursor,
     }
 
@@ -752,3 +749,306 @@ def task_resolve(request, number: str, task_id: int, payload: ResolveIn):
     task = _task(request, number, task_id)
     services.resolve_task(actor=request.auth, task=task, resolution=payload.resolution)
     return case_detail(task.case)
+
+
+# ---------------------------------------------------------------------------------------------- catalogue
+
+
+class CategoryOut(Schema):
+    """A category of the service catalogue."""
+
+    code: str
+    name: str
+    parent: str | None = Field(None, description="parent category code")
+    description: str
+    default_department: CodeName | None
+    sla_rule: str = Field(..., description="SLA rule code")
+    extra_fields: list[dict[str, Any]]
+    keywords: str
+    is_consultation: bool
+    sort_order: int
+    is_active: bool
+
+
+class CategoryList(Schema):
+    """The catalogue in tree order (parents before their children)."""
+
+    items: list[CategoryOut]
+    count: int
+
+
+class CategoryQuery(Schema):
+    """Filter by status: true = in use, false = not in use, absent = all."""
+
+    is_active: bool | None = None
+
+
+class CategoryIn(Schema):
+    """A new category; its code is stable (it is the Open311 service_code)."""
+
+    code: str
+    name: str
+    parent: str | None = Field(None, description="parent category code")
+    description: str = ""
+    default_department: str | None = Field(None, description="code of an active department")
+    sla_rule: str = Field(..., description="SLA rule code")
+    extra_fields: list[dict[str, Any]] = Field(
+        [],
+        description='[{"code": "workers", "label": "…", "type": "text|int|choice", "required": false, "choices": []}]',
+    )
+    keywords: str = ""
+    is_consultation: bool = False
+    sort_order: int = 0
+    is_active: bool = True
+
+
+class CategoryPatch(Schema):
+    """The fields to change; null clears parent or default_department. The code cannot change."""
+
+    name: str | None = None
+    parent: str | None = None
+    description: str | None = None
+    default_department: str | None = None
+    sla_rule: str | None = None
+    extra_fields: list[dict[str, Any]] | None = None
+    keywords: str | None = None
+    is_consultation: bool | None = None
+    sort_order: int | None = None
+    is_active: bool | None = None
+
+
+class SlaRuleOut(Schema):
+    """Time limits: normal and urgent in working hours / days, emergency in wall-clock minutes."""
+
+    id: int
+    code: str
+    name: str
+    sign_working_hours: Decimal
+    resolve_working_days: Decimal
+    urgent_sign_working_hours: Decimal
+    urgent_resolve_working_days: Decimal
+    emergency_sign_minutes: int
+    emergency_resolve_minutes: int
+
+
+class SlaRuleList(Schema):
+    """Every SLA rule."""
+
+    items: list[SlaRuleOut]
+    count: int
+
+
+class SlaRuleIn(Schema):
+    """A new SLA rule; changes apply to cases dispatched afterwards, never to deadlines already set."""
+
+    code: str
+    name: str
+    sign_working_hours: Decimal = Decimal(2)
+    resolve_working_days: Decimal = Decimal(5)
+    urgent_sign_working_hours: Decimal = Decimal(1)
+    urgent_resolve_working_days: Decimal = Decimal(2)
+    emergency_sign_minutes: int = 30
+    emergency_resolve_minutes: int = 120
+
+
+class SlaRulePatch(Schema):
+    """The limits to change (for cases dispatched from now on); the code cannot change."""
+
+    name: str | None = None
+    sign_working_hours: Decimal | None = None
+    resolve_working_days: Decimal | None = None
+    urgent_sign_working_hours: Decimal | None = None
+    urgent_resolve_working_days: Decimal | None = None
+    emergency_sign_minutes: int | None = None
+    emergency_resolve_minutes: int | None = None
+
+
+class HotlineOut(Schema):
+    """One of the zone's hotline / website categories."""
+
+    code: str
+    name: str
+    number: str
+    website: str
+    sort_order: int
+    is_active: bool
+
+
+class HotlineList(Schema):
+    """The hotline categories in display order."""
+
+    items: list[HotlineOut]
+    count: int
+
+
+class HotlineIn(Schema):
+    """A new hotline category (a phone number, a website, or both)."""
+
+    code: str
+    name: str
+    number: str = ""
+    website: str = ""
+    sort_order: int = 0
+    is_active: bool = True
+
+
+class HotlinePatch(Schema):
+    """The fields to change; the code cannot change."""
+
+    name: str | None = None
+    number: str | None = None
+    website: str | None = None
+    sort_order: int | None = None
+    is_active: bool | None = None
+
+
+def _may_read_catalogue(user, *manage: str) -> None:
+    """Intake and case staff read the catalogue; so do its managers."""
+    if not any(user.has_perm(p) for p in (perms.VIEW_CASE, perms.INTAKE_CASE, *manage)):
+        raise PermissionDenied(_("You do not have permission for this action."))
+
+
+def _category_out(c: Category) -> dict[str, Any]:
+    return {
+        "code": c.code,
+        "name": c.name,
+        "parent": c.parent.code if c.parent_id else None,
+        "description": c.description,
+        "default_department": _code_name(c.default_department),
+        "sla_rule": c.sla_rule.code,
+        "extra_fields": c.extra_fields or [],
+        "keywords": c.keywords,
+        "is_consultation": c.is_consultation,
+        "sort_order": c.sort_order,
+        "is_active": c.is_active,
+    }
+
+
+def _category_refs(data: dict[str, Any]) -> dict[str, Any]:
+    """Turn the payload's parent, department and SLA rule codes into objects (an unknown code names its field)."""
+    lookups = {
+        "parent": (Category, _("Unknown category: %(code)s.")),
+        "default_department": (Department, _("Unknown department: %(code)s.")),
+        "sla_rule": (SlaRule, _("Unknown SLA rule: %(code)s.")),
+    }
+    for name, (model, message) in lookups.items():
+        if name not in data:
+            continue
+        code = data[name]
+        data[name] = model.objects.filter(code=code).first() if code else None
+        if code and data[name] is None:
+            raise DomainError(message % {"code": code}, field=name)
+    return data
+
+
+def _category_or_404(code: str) -> Category:
+    category = Category.objects.select_related("parent", "default_department", "sla_rule").filter(code=code).first()
+    if category is None:
+        raise OutOfScope(_("Category not found."))
+    return category
+
+
+@router.get("/servicedesk/categories", response=CategoryList, summary="List the service catalogue")
+def list_categories(request, filters: Query[CategoryQuery]):
+    """Every category in tree order with its default department, SLA rule and extra fields."""
+    _may_read_catalogue(request.auth, perms.MANAGE_CATALOGUE)
+    qs = Category.objects.select_related("parent", "default_department", "sla_rule")
+    if filters.is_active is not None:
+        qs = qs.filter(is_active=filters.is_active)
+    items = [_category_out(row.category) for row in catalogue.category_tree(qs)]
+    return {"items": items, "count": len(items)}
+
+
+@router.post(
+    "/servicedesk/categories", response={201: CategoryOut}, summary="Create a category (servicedesk.change_category)"
+)
+def create_category(request, payload: CategoryIn):
+    """Add a category; parent, default_department and sla_rule are codes."""
+    catalogue.require(request.auth, perms.MANAGE_CATALOGUE)
+    data = _category_refs(payload.dict())
+    category = catalogue.create_category(actor=request.auth, **data)
+    return 201, _category_out(_category_or_404(category.code))
+
+
+@router.patch(
+    "/servicedesk/categories/{code}", response=CategoryOut, summary="Change a category (servicedesk.change_category)"
+)
+def update_category(request, code: str, payload: CategoryPatch):
+    """Change the given fields; `is_active: false` takes the category out of use (its cases keep it)."""
+    catalogue.require(request.auth, perms.MANAGE_CATALOGUE)
+    category = _category_or_404(code)
+    data = _category_refs(payload.dict(exclude_unset=True))
+    catalogue.update_category(actor=request.auth, category=category, **data)
+    return _category_out(_category_or_404(code))
+
+
+def _rule_out(rule: SlaRule) -> dict[str, Any]:
+    return {"id": rule.pk, "code": rule.code, **{f: getattr(rule, f) for f in catalogue.SLA_FIELDS}}
+
+
+@router.get("/servicedesk/sla-rules", response=SlaRuleList, summary="List SLA rules")
+def list_sla_rules(request):
+    """Every SLA rule with its limits per priority."""
+    _may_read_catalogue(request.auth, perms.MANAGE_SLA, perms.MANAGE_CATALOGUE)
+    items = [_rule_out(r) for r in SlaRule.objects.order_by("code")]
+    return {"items": items, "count": len(items)}
+
+
+@router.post(
+    "/servicedesk/sla-rules", response={201: SlaRuleOut}, summary="Create an SLA rule (servicedesk.change_slarule)"
+)
+def create_sla_rule(request, payload: SlaRuleIn):
+    """Define the limits of a kind of category."""
+    catalogue.require(request.auth, perms.MANAGE_SLA)
+    return 201, _rule_out(catalogue.create_sla_rule(actor=request.auth, **payload.dict()))
+
+
+@router.patch(
+    "/servicedesk/sla-rules/{rule_id}", response=SlaRuleOut, summary="Change an SLA rule (servicedesk.change_slarule)"
+)
+def update_sla_rule(request, rule_id: int, payload: SlaRulePatch):
+    """Change the limits for cases dispatched from now on; deadlines of cases already dispatched do not move."""
+    catalogue.require(request.auth, perms.MANAGE_SLA)
+    rule = SlaRule.objects.filter(pk=rule_id).first()
+    if rule is None:
+        raise OutOfScope(_("SLA rule not found."))
+    return _rule_out(catalogue.update_sla_rule(actor=request.auth, rule=rule, **payload.dict(exclude_unset=True)))
+
+
+def _hotline_out(h: HotlineCategory) -> dict[str, Any]:
+    return {"code": h.code, **{f: getattr(h, f) for f in catalogue.HOTLINE_FIELDS}}
+
+
+@router.get("/servicedesk/hotlines", response=HotlineList, summary="List hotline categories")
+def list_hotlines(request):
+    """The zone's hotline and website categories."""
+    _may_read_catalogue(request.auth, perms.MANAGE_HOTLINES)
+    items = [_hotline_out(h) for h in HotlineCategory.objects.order_by("sort_order", "code")]
+    return {"items": items, "count": len(items)}
+
+
+@router.post(
+    "/servicedesk/hotlines",
+    response={201: HotlineOut},
+    summary="Create a hotline category (servicedesk.change_hotlinecategory)",
+)
+def create_hotline(request, payload: HotlineIn):
+    """Add a hotline or website category."""
+    catalogue.require(request.auth, perms.MANAGE_HOTLINES)
+    return 201, _hotline_out(catalogue.create_hotline(actor=request.auth, **payload.dict()))
+
+
+@router.patch(
+    "/servicedesk/hotlines/{code}",
+    response=HotlineOut,
+    summary="Change a hotline category (servicedesk.change_hotlinecategory)",
+)
+def update_hotline(request, code: str, payload: HotlinePatch):
+    """Change the given fields; `is_active: false` takes the hotline out of use."""
+    catalogue.require(request.auth, perms.MANAGE_HOTLINES)
+    hotline = HotlineCategory.objects.filter(code=code).first()
+    if hotline is None:
+        raise OutOfScope(_("Hotline category not found."))
+    return _hotline_out(
+        catalogue.update_hotline(actor=request.auth, hotline=hotline, **payload.dict(exclude_unset=True))
+    )

@@ -16,12 +16,20 @@ register(
     MenuItem(_("Working-day calendar"), "servicedesk:calendar", (perms.CHANGE_CALENDAR,), "bi-calendar3", 40),
 )
 register("servicedesk", MenuItem(_("KPIs"), "servicedesk:kpi", (perms.VIEW_KPI,), "bi-graph-up", 30))
+register(
+    "servicedesk",
+    MenuItem(_("Service catalogue"), "servicedesk:category-list", (perms.MANAGE_CATALOGUE,), "bi-diagram-3", 50),
+)
+register("servicedesk", MenuItem(_("SLA rules"), "servicedesk:sla-rule-list", (perms.MANAGE_SLA,), "bi-stopwatch", 60))
+register(
+    "servicedesk", MenuItem(_("Hotlines"), "servicedesk:hotline-list", (perms.MANAGE_HOTLINES,), "bi-telephone", 70)
+)
 
 
 def _queues_card(user):
-    from zoneops.servicedesk.selectors import queue_counts
+    from zoneops.servicedesk.home import home_card
 
-    return {"queues": queue_counts(user)}
+    return home_card(user)
 
 
 dashboard.register(

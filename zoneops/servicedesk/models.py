@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from zoneops.core.fields import DigestField, PersonalDataField
@@ -146,8 +146,12 @@ class CaseQuerySet(ScopedQuerySet):
     scope_department_field = "department"
     scope_owner_field = "created_by"
 
-    def visible_to(self, user: User | None, perm: str) -> CaseQuerySet:
-        """Rows `user` may see for `perm`: lead department, a task's department, or own records."""
+    def visible_to(self, user: User | None, perm: str, *, scan: bool = False) -> CaseQuerySet:
+        """Rows `user` may see for `perm`: lead department, a task's department, or own records.
+
+        `scan=True` plans the same rows for a newest-first page over many matches: the database walks
+        the newest-first index and tests each row, instead of collecting every match and sorting them.
+        """
         from zoneops.accounts.scoping import grants_for
 
         if user is None or not user.is_authenticated or not user.is_active:
@@ -157,14 +161,23 @@ class CaseQuerySet(ScopedQuerySet):
             return self.none()
         if grant.all:
             return self
+        qs = self
         condition = Q(pk__in=[])
         if grant.department_ids:
             ids = sorted(grant.department_ids)
-            # A subquery keeps one row per case, so callers need no DISTINCT.
-            condition |= Q(department__in=ids) | Q(pk__in=CaseTask.objects.filter(department__in=ids).values("case_id"))
+            if scan:
+                # "+ 0" keeps the department index out of the plan, so the ORDER BY index drives it;
+                # EXISTS probes one case's tasks instead of materialising every task of the department.
+                qs = qs.alias(scan_department=F("department_id") + 0)
+                in_task = Exists(CaseTask.objects.filter(case=OuterRef("pk"), department__in=ids))
+                condition |= Q(scan_department__in=ids) | Q(in_task)
+            else:
+                # A subquery keeps one row per case, so callers need no DISTINCT.
+                tasks = CaseTask.objects.filter(department__in=ids).values("case_id")
+                condition |= Q(department__in=ids) | Q(pk__in=tasks)
         if grant.own_records:
             condition |= Q(created_by=user.pk)
-        return self.filter(condition)
+        return qs.filter(condition)
 
     def open(self) -> CaseQuerySet:
         """Cases not yet resolved."""

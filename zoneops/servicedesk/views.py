@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -19,7 +20,7 @@ from zoneops.core import clock
 from zoneops.core.errors import DomainError, PermissionDenied
 from zoneops.core.excel import Column, export_workbook, xlsx_response
 from zoneops.core.listing import PAGE_SIZES, Listing, is_partial
-from zoneops.servicedesk import actions, selectors, services
+from zoneops.servicedesk import actions, catalogue, home, selectors, services
 from zoneops.servicedesk import permissions as perms
 from zoneops.servicedesk.choices import (
     FollowUpMethod,
@@ -38,33 +39,41 @@ def _require(request, perm: str) -> None:
         raise Http404("no permission")
 
 
-def _filtered(request):
+def _listing(request) -> selectors.CaseListing:
     params = {k: v for k, v in request.GET.items() if v not in ("", None)}
-    qs = selectors.visible_cases(request.user)
     try:
-        qs = selectors.filter_cases(qs, params, request.user)
+        return selectors.listed_cases(request.user, params)
     except DomainError as exc:
         messages.error(request, exc.message)
-        qs = qs.none()
-    return qs.select_related(*selectors.LIST_RELATED)
+        return selectors.CaseListing(selectors.visible_cases(request.user).none(), 0, False)
+
+
+def _filtered(request):
+    return _listing(request).rows.select_related(*selectors.LIST_RELATED)
 
 
 class CappedPaginator(Paginator):
     """Pages over at most the first COUNT_CAP matches, so no request counts a whole table."""
 
+    def __init__(self, object_list, per_page, *, known_count: int | None = None):
+        super().__init__(object_list, per_page)
+        self.known_count = known_count
+
     @cached_property
     def count(self) -> int:
+        if self.known_count is not None:
+            return self.known_count
         return selectors.capped_count(self.object_list)[0]
 
 
-def capped_paginate(request, qs) -> Listing:
+def capped_paginate(request, qs, *, count: int | None = None) -> Listing:
     """core.listing.paginate with a bounded count (search narrows further; the API pages beyond by cursor)."""
     try:
         size = int(request.GET.get("page_size", 20))
     except ValueError:
         size = 20
     size = size if size in PAGE_SIZES else 20
-    paginator = CappedPaginator(qs, size)
+    paginator = CappedPaginator(qs, size, known_count=count)
     page = paginator.get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
@@ -72,11 +81,20 @@ def capped_paginate(request, qs) -> Listing:
 
 
 @login_required
+def index(request):
+    """The service desk's landing page: the user's most useful work queue (or the first page they may use)."""
+    target = home.landing_url(request.user)
+    if target is None:
+        raise HttpForbidden
+    return redirect(target)
+
+
+@login_required
 def case_list(request):
     """Work queues as tabs over one searchable, filterable case list."""
     _require(request, perms.VIEW_CASE)
-    qs = _filtered(request).order_by("-created_at", "-id")
-    listing = capped_paginate(request, qs)
+    found = _listing(request)
+    listing = capped_paginate(request, found.rows.select_related(*selectors.LIST_RELATED), count=found.count)
     params = request.GET.copy()
     params.pop("page", None)
     params.pop("queue", None)
@@ -380,16 +398,8 @@ def kpi(request):
         period = selectors.period_from({})
     rows = selectors.kpi_table(period)
     zone_total = selectors.department_kpis(None, period)
-    base = reverse("servicedesk:case-list")
-    span = f"from={period.start.isoformat()}&to={period.end.isoformat()}"
-
-    def link(metric: str, department: Department | None) -> str:
-        code = f"&kpi_department={department.code}" if department else ""
-        return f"{base}?kpi={metric}{code}&{span}"
-
     for row in [*rows, zone_total]:
-        department = row.get("department")
-        row["links"] = {metric: link(metric, department) for metric in selectors.KPI_METRICS}
+        row["links"] = home.kpi_links(row.get("department"), period)
     chart = {
         "tooltip": {},
         "legend": {},
@@ -430,10 +440,13 @@ def calendar(request):
                 messages.error(request, exc.message)
             else:
                 messages.success(request, _("Calendar updated."))
+            return redirect(f"{reverse('servicedesk:calendar')}?month={day:%Y-%m}")
         return redirect("servicedesk:calendar")
     try:
         month = dt.date.fromisoformat((request.GET.get("month") or clock.today().strftime("%Y-%m")) + "-01")
     except ValueError:
+        month = clock.today().replace(day=1)
+    if not 1900 <= month.year <= 2100:
         month = clock.today().replace(day=1)
     cal = workdays.load_calendar()
     days = []
@@ -446,9 +459,31 @@ def calendar(request):
         "servicedesk/calendar.html",
         {
             "overrides": WorkCalendarOverride.objects.order_by("-date")[:100],
+            "remove_url": reverse("servicedesk:calendar-remove"),
             "days": days,
             "month": month,
             "blanks": range(month.weekday()),
             "weekdays": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
         },
     )
+
+
+@login_required
+@require_POST
+def calendar_remove(request):
+    """Remove an override: the date follows the national calendar (holidays and 调休) again."""
+    import datetime as dt
+
+    _require(request, perms.CHANGE_CALENDAR)
+    try:
+        day = dt.date.fromisoformat(request.POST.get("date", ""))
+    except ValueError:
+        messages.error(request, _("Enter a date as YYYY-MM-DD."))
+        return redirect("servicedesk:calendar")
+    try:
+        catalogue.remove_calendar_day(actor=request.user, day=day)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Override removed; the date follows the national calendar again."))
+    return redirect(f"{reverse('servicedesk:calendar')}?month={day:%Y-%m}")

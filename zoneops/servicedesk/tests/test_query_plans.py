@@ -51,3 +51,17 @@ def test_kpi_aggregates_use_the_task_kpi_indexes(zone):
     lo, hi = period.bounds
     zone_wide = CaseTask.objects.filter(role=TaskRole.LEAD, dispatched_at__gte=lo, dispatched_at__lt=hi)
     assert "task_role_dispatched" in plan(zone_wide)
+
+
+def _department_user(zone):
+    return zone.zjj_user
+
+
+def test_a_department_scope_over_many_matches_walks_the_newest_index(zone):
+    user = _department_user(zone)
+    sorted_plan = plan(selectors.visible_cases(user).order_by("-created_at", "-id")[:20])
+    assert "TEMP B-TREE FOR ORDER BY" in sorted_plan  # collects every match, then sorts
+    scan_plan = plan(selectors.visible_cases(user, scan=True).order_by("-created_at", "-id")[:20])
+    assert "case_newest" in scan_plan and "TEMP B-TREE" not in scan_plan
+    queue = selectors.visible_cases(user, scan=True).filter(status=CaseStatus.IN_PROGRESS)
+    assert "case_status_newest" in plan(queue.order_by("-created_at", "-id")[:20])
