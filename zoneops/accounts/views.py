@@ -52,7 +52,7 @@ from zoneops.audit.services import record
 from zoneops.core import clock
 from zoneops.core.errors import DomainError
 from zoneops.core.excel import xlsx_response
-from zoneops.core.listing import PAGE_SIZES, is_partial, paginate
+from zoneops.core.listing import is_partial, paginate
 
 
 def _next_url(request) -> str:
@@ -215,7 +215,7 @@ def session_list_view(request):
         rows = rows.filter(Q(user__username__icontains=query) | Q(user__full_name__icontains=query))
     listing = paginate(request, rows.order_by("-last_seen_at", "-pk"))
     template = "accounts/session_list.html#table" if is_partial(request) else "accounts/session_list.html"
-    context = {"listing": listing, "q": query, "current_key": request.session.session_key, "page_sizes": PAGE_SIZES}
+    context = {"listing": listing, "q": query, "current_key": request.session.session_key}
     return render(request, template, context)
 
 
@@ -256,7 +256,7 @@ def login_log_view(request):
     return render(
         request,
         template,
-        {"form": form, "listing": listing, "export_query": params.urlencode(), "page_sizes": PAGE_SIZES},
+        {"form": form, "listing": listing, "export_query": params.urlencode()},
     )
 
 

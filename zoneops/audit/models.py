@@ -88,15 +88,25 @@ class AuditEvent(models.Model):
     @property
     def change_rows(self) -> list[tuple[str, object, object]]:
         """(field label, before, after) for each changed field, labelled with the field's verbose name if known."""
-        model = _model_for(self.object_type)
+        model = self.object_model
+        return [(_field_label(model, name), before, after) for name, before, after in self.changed_values]
+
+    @property
+    def changed_values(self) -> list[tuple[str, object, object]]:
+        """(field name, before, after) for each changed field; a lone value is the value after."""
         rows = []
         for name, value in (self.changes or {}).items():
             if isinstance(value, (list, tuple)) and len(value) == 2:
                 before, after = value
             else:
                 before, after = None, value
-            rows.append((_field_label(model, name), before, after))
+            rows.append((name, before, after))
         return rows
+
+    @property
+    def object_model(self) -> type[models.Model] | None:
+        """The model class of the object the event is about, if it still exists."""
+        return _model_for(self.object_type)
 
 
 def _model_for(label_lower: str) -> type[models.Model] | None:

@@ -428,7 +428,9 @@ def create_fx_rate(request, payload: FxRateIn):
 
 @router.get("/fx-rates", response=list[FxRateOut], summary="Exchange rates")
 def list_fx_rates(request):
-    """Every stored rate, newest first per currency."""
+    """Every stored rate, newest first per currency; for investment staff and the rates' maintainers."""
+    if not request.auth.has_perm(perms.MANAGE_FX_RATE):
+        _need(request, perms.VIEW_PROJECT)
     return [
         {"id": fx.pk, "currency": fx.currency.code, "rate_to_cny": fx.rate_to_cny, "effective_on": fx.effective_on}
         for fx in FxRate.objects.select_related("currency")

@@ -14,6 +14,8 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Department
+        # place() writes path and depth itself; a second save after the hook would change nothing.
+        skip_postgeneration_save = True
 
     code = factory.Sequence(lambda n: f"D{n:04d}")
     name = factory.Sequence(lambda n: f"部门{n}")
@@ -53,8 +55,9 @@ def perm(code: str) -> Permission:
 
 def make_role(*perms: str, scope: str = DataScope.ALL, departments=(), code: str | None = None, **kwargs) -> Role:
     """A role carrying the given permissions and data scope."""
-    role = Role.objects.create(code=code or f"role-{Role.objects.count() + 1}", name=code or "role", data_scope=scope,
-                               **kwargs)
+    role = Role.objects.create(
+        code=code or f"role-{Role.objects.count() + 1}", name=code or "role", data_scope=scope, **kwargs
+    )
     role.permissions.set([perm(p) for p in perms])
     role.departments.set(departments)
     return role

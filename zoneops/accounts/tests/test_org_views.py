@@ -446,3 +446,20 @@ def test_user_edit_shows_the_mobile_masked_and_keeps_it_when_unchanged(browser, 
     account.refresh_from_db()
     assert account.full_name == "新名字"
     assert account.mobile == "13812345678"
+
+
+def test_user_and_role_lists_hide_the_page_links_on_one_page_and_keep_filters_across_pages(browser, tree):
+    for n in range(11):
+        UserFactory(username=f"clerk{n:02}", department=tree["a"])
+    url = reverse("accounts:user-list")
+
+    one_page = browser.get(url).content.decode()
+    roles = browser.get(reverse("accounts:role-list")).content.decode()
+    first = browser.get(url, {"department": tree["a"].pk, "page_size": 10})
+    second = browser.get(url, {"department": tree["a"].pk, "page_size": 10, "page": 2}).content.decode()
+
+    assert "12 records" in one_page and 'class="pagination' not in one_page
+    assert 'class="pagination' not in roles
+    assert "core/_pagination.html" in [t.name for t in first.templates]
+    assert f'href="?department={tree["a"].pk}&amp;page_size=10&page=2"' in first.content.decode()
+    assert "2 / 2" in second and 'data-user="clerk10"' in second

@@ -424,3 +424,18 @@ def test_login_log_bad_criterion_shows_an_error_and_the_good_ones_still_filter(f
     assert response.status_code == 200
     assert "Enter a valid date." in response.content.decode()
     assert [a.username for a in response.context["listing"].rows] == ["liming"]
+
+
+def test_login_log_hides_the_page_links_on_one_page_and_keeps_the_search_on_the_next(frozen):
+    admin = security_admin(username="auditor7")
+    for n in range(12):
+        _attempt("liming", "failure", T0 - timedelta(minutes=n))
+    _attempt("other", "failure", T0)
+    client = Client()
+    client.force_login(admin)
+
+    one_page = client.get(reverse("accounts:login-log"), {"username": "liming"}).content.decode()
+    paged = client.get(reverse("accounts:login-log"), {"username": "liming", "page_size": 10}).content.decode()
+
+    assert "12 records" in one_page and 'class="pagination' not in one_page
+    assert 'href="?username=liming&amp;page_size=10&page=2"' in paged

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from zoneops.audit.display import display_value
+from zoneops.audit.display import display_value, with_related_names
 from zoneops.audit.selectors import HISTORY_LIMIT, history_of
 
 register = template.Library()
@@ -20,3 +20,9 @@ def audit_history(obj, limit: int = HISTORY_LIMIT):
 def audit_value(value) -> str:
     """A before/after value as people read it (see zoneops.audit.display)."""
     return display_value(value)
+
+
+@register.filter
+def audit_named(events) -> list:
+    """The events with `display_rows`, referenced ids read as names (one query per referenced model)."""
+    return with_related_names(events)

@@ -285,6 +285,66 @@ def test_history_fragment_by_include_with_events(west_clerk, events):
     assert "east did it" in html
 
 
+def _history_lines(html: str) -> list[str]:
+    import re
+
+    return [re.sub(r"<[^>]+>", "", line).strip() for line in re.findall(r"<li><span.*?</li>", html)]
+
+
+def test_history_fragment_names_the_referenced_objects(east_clerk, west_clerk, east, west):
+    from zoneops.accounts.tests.factories import make_role
+    from zoneops.audit.selectors import history_of
+
+    clerks, leaders = make_role(code="clerks"), make_role(code="leaders")
+    changes = {"department": [east.pk, west.pk], "roles": [[clerks.pk], [clerks.pk, leaders.pk]], "title": ["", "12"]}
+    record(east_clerk, accounts_actions.USER_UPDATED, west_clerk, changes=changes)
+    record(east_clerk, accounts_actions.USER_UPDATED, west_clerk, changes={"department": ["西区办", None]})
+
+    html = Template('{% include "audit/_history.html" with events=history %}').render(
+        Context({"history": history_of(west_clerk)})
+    )
+
+    assert _history_lines(html) == [
+        "main department: 西区办 → —",  # recorded as text: shown as it is
+        "main department: 东区办 → 西区办",
+        "roles: clerks → clerks, leaders",
+        "job title: — → 12",  # a plain field keeps its number
+    ]
+
+
+def test_history_fragment_shows_the_id_of_a_row_since_deleted(east_clerk, west_clerk, east):
+    from zoneops.accounts.models import Department
+    from zoneops.accounts.tests.factories import DepartmentFactory
+
+    gone = DepartmentFactory(name="撤销办")
+    gone_pk = gone.pk
+    record(east_clerk, accounts_actions.USER_UPDATED, west_clerk, changes={"department": [gone_pk, east.pk]})
+    Department.objects.filter(pk=gone_pk).delete()
+
+    html = Template("{% load audit %}{% audit_history obj %}").render(Context({"obj": west_clerk}))
+
+    assert _history_lines(html) == [f"main department: {gone_pk} → 东区办"]
+
+
+def test_history_fragment_resolves_names_in_one_query_per_referenced_model(
+    django_assert_num_queries, east_clerk, west_clerk, east, west
+):
+    from zoneops.accounts.tests.factories import DepartmentFactory, UserFactory
+
+    for n in range(10):
+        other = DepartmentFactory(name=f"科室{n}")
+        record(east_clerk, accounts_actions.USER_UPDATED, west_clerk, changes={"department": [east.pk, other.pk]})
+        record(east_clerk, accounts_actions.DEPARTMENT_UPDATED, other, changes={"parent": [None, west.pk]})
+        record(east_clerk, accounts_actions.USER_UPDATED, UserFactory(), changes={"department": [west.pk, other.pk]})
+    events = list(AuditEvent.objects.order_by("-pk"))
+    template = Template('{% include "audit/_history.html" with events=events %}')
+
+    with django_assert_num_queries(1):  # the departments; users' histories, departments' parents alike
+        html = template.render(Context({"events": events}))
+
+    assert html.count("科室9") == 2 and "东区办 → 科室0" in html and "— → 西区办" in html
+
+
 def test_history_fragment_without_events(west_clerk):
     html = Template("{% load audit %}{% audit_history obj %}").render(Context({"obj": west_clerk}))
     assert "<li data-audit-action=" not in html

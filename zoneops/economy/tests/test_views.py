@@ -293,3 +293,19 @@ def test_indicator_pages(client, seeded, admin_user, reader):
     assert edited.status_code == 302
     indicator = Indicator.objects.get(code="revenue")
     assert (indicator.name, indicator.decimals, indicator.sort_order) == ("一般公共预算收入(全口径)", 1, 80)
+
+
+def test_revisions_hide_the_page_links_on_one_page_and_keep_the_region_across_pages(client, seeded, reader):
+    client.force_login(reader)
+    value = Value.objects.filter(region__code=ZONE).first()
+    for n in range(12):
+        ValueRevision.objects.create(
+            value=value, old_value=n, new_value=n + 1, reason=f"r{n}", revised_at=value.entered_at
+        )
+    url = reverse("economy:revisions")
+
+    one_page = client.get(url, {"region": ZONE}).content.decode()
+    paged = client.get(url, {"region": ZONE, "page_size": 10}).content.decode()
+
+    assert "12 records" in one_page and 'class="pagination' not in one_page
+    assert f'href="?region={ZONE}&amp;page_size=10&page=2"' in paged

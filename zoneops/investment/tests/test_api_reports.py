@@ -418,3 +418,22 @@ def test_full_production_from_the_page(client, owner, unit1):
     html = client.get(f"/investment/projects/{project.pk}/").content.decode()
     assert "data-full-production-badge" in html and "data-full-production>" not in html
     assert 'data-change="production-full"' in html
+
+
+def test_fx_rate_list_needs_an_investment_permission(client, owner, unit1):
+    nobody = UserFactory(department=unit1)
+    maintainer = factories.staff(unit1, "investment.manage_fx_rate", username="fxadmin")
+
+    anonymous = client.get(f"{BASE}/fx-rates")
+    client.force_login(nobody)
+    denied_api, denied_page = client.get(f"{BASE}/fx-rates"), client.get("/investment/fx-rates/")
+    client.force_login(owner)
+    staff = client.get(f"{BASE}/fx-rates")
+    client.force_login(maintainer)
+    maintained = client.get(f"{BASE}/fx-rates")
+
+    assert anonymous.status_code == 401
+    assert (denied_api.status_code, denied_page.status_code) == (403, 403)
+    usd = {"currency": "USD", "rate_to_cny": "6.350000", "effective_on": "2022-01-01"}
+    assert [{k: r[k] for k in usd} for r in staff.json()] == [usd]
+    assert maintained.status_code == 200 and maintained.json() == staff.json()
