@@ -106,6 +106,7 @@ def register_routers() -> None:
     """Mount every app's router (imported here so the API module is the one place that knows them)."""
     from zoneops.accounts.api import router as accounts_router
     from zoneops.audit.api import router as audit_router
+    from zoneops.core.api import router as core_router
     from zoneops.economy.api import router as economy_router
     from zoneops.enterprises.api import router as enterprises_router
     from zoneops.investment.api import router as investment_router
@@ -114,6 +115,7 @@ def register_routers() -> None:
 
     api.add_router("/", accounts_router)
     api.add_router("/audit", audit_router)
+    api.add_router("/", core_router)
     api.add_router("/enterprises", enterprises_router)
     api.add_router("/investment", investment_router)
     api.add_router("/economy", economy_router)

@@ -1,4 +1,4 @@
-"""Core app: shared building blocks, no domain models."""
+"""Core app: shared building blocks and platform records (periodic-task slots, notifications), no domain models."""
 
 from django.apps import AppConfig
 
@@ -8,3 +8,6 @@ class CoreConfig(AppConfig):
 
     name = "zoneops.core"
     label = "core"
+
+    def ready(self):
+        from zoneops.core import actions  # noqa: F401 - registers the audit actions

@@ -9,7 +9,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from zoneops.accounts import actions as account_actions
@@ -138,12 +139,44 @@ def _move_task(task: CaseTask, to: str, extra: dict[str, Any] | None = None) -> 
     return transition(task, to=to, table=TASK_TRANSITIONS, extra=extra)
 
 
-def _notify_department(department: Department | None, text: str) -> None:
-    """SMS to the department's duty phone (or its code for the console backend), after commit."""
+# Job titles that mark a department's head until accounts records one (RuoYi's sys_dept.leader).
+HEAD_TITLE_SUFFIXES = ("局长", "主任", "书记", "科长", "部长", "组长")
+
+
+def _department_recipients(department: Department, *, heads: bool) -> list[User]:
+    """Active members (main department or post) holding the handling permission; with `heads`, its head too."""
+    members = User.objects.filter(is_active=True).filter(Q(department=department) | Q(posts__department=department))
+    handlers = Q(
+        roles__is_active=True,
+        roles__permissions__content_type__app_label="servicedesk",
+        roles__permissions__codename=perms.HANDLE_TASK.split(".")[1],
+    )
+    if heads:
+        titles = Q()
+        for suffix in HEAD_TITLE_SUFFIXES:
+            titles |= Q(department=department, title__endswith=suffix)
+            titles |= Q(posts__department=department, posts__title__endswith=suffix)
+        handlers |= titles
+    return list(members.filter(handlers).distinct())
+
+
+def _notify_department(
+    department: Department | None, text: str, *, case: Case | None = None, kind: str = "", heads: bool = False
+) -> None:
+    """SMS to the department's duty phone after commit; with a case, in-app notices to its handlers (and head)."""
     if department is None:
         return
     target = department.phone or department.code
     transaction.on_commit(lambda: notify.send(channel="sms", to=target, text=text))
+    if case is not None:
+        notify.notify_users(
+            _department_recipients(department, heads=heads),
+            kind=kind or "servicedesk.case",
+            title=text,
+            body=text if len(text) > notify.TITLE_MAX_LENGTH else "",
+            link=reverse("servicedesk:case-detail", args=[case.number]),
+            target=case,
+        )
 
 
 def _decimal(value, field: str) -> Decimal:
@@ -363,7 +396,12 @@ def _dispatch(
         note=note,
     )
     for d in [department, *assisting]:
-        _notify_department(d, _("New case %(number)s: %(title)s") % {"number": case.number, "title": case.title})
+        _notify_department(
+            d,
+            _("New case %(number)s: %(title)s") % {"number": case.number, "title": case.title},
+            case=case,
+            kind="servicedesk.case_dispatched",
+        )
     return case
 
 
@@ -719,6 +757,9 @@ def _raise_supervision(case: Case, level: int, actor: User | None, note: str) ->
         case.department,
         _("%(level)s: case %(number)s %(title)s. %(note)s")
         % {"level": label, "number": case.number, "title": case.title, "note": note},
+        case=case,
+        kind="servicedesk.case_supervised",
+        heads=True,
     )
     return True
 
@@ -758,7 +799,10 @@ def _send_back(case: Case, actor: User, *, kind: str, action: str, note: str, da
     _event(case, kind, actor, from_status=previous, to_status=CaseStatus.IN_PROGRESS, note=note, task=task, data=data)
     _audit(actor, action, case, changes={"status": [previous, CaseStatus.IN_PROGRESS]}, note=note)
     _notify_department(
-        task.department, _("Case %(number)s must be handled again: %(note)s") % {"number": case.number, "note": note}
+        task.department,
+        _("Case %(number)s must be handled again: %(note)s") % {"number": case.number, "note": note},
+        case=case,
+        kind="servicedesk.case_sent_back",
     )
     return case
 
@@ -947,7 +991,10 @@ def sweep_cases(*, now: dt.datetime | None = None) -> dict[str, int]:
                 _event(case, EventKind.OVERDUE, None, note=_("Not signed for in time."), data={"what": "sign_for"})
                 _audit(None, actions.CASE_OVERDUE, case, changes={"is_sign_overdue": [False, True]})
                 _notify_department(
-                    case.department, _("Case %(number)s has not been signed for in time.") % {"number": case.number}
+                    case.department,
+                    _("Case %(number)s has not been signed for in time.") % {"number": case.number},
+                    case=case,
+                    kind="servicedesk.case_sign_overdue",
                 )
     for case in running.filter(is_overdue=False, warned_at__isnull=True, due_at__gt=now).iterator():
         wall = case.priority == Priority.EMERGENCY

@@ -1,4 +1,4 @@
-"""`manage.py serve`: gunicorn (WSGI, not runserver) plus the database task worker, stopped together."""
+"""`manage.py serve`: gunicorn (WSGI, not runserver) plus the database task worker and scheduler, stopped together."""
 
 import signal
 from unittest import mock
@@ -23,8 +23,8 @@ class FakeProcess:
         self.terminated = True
 
 
-def test_serve_starts_gunicorn_and_the_task_worker(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+def serve(*args):
+    """Run `serve` with fake children; return them."""
     started = []
 
     def popen(args, **kwargs):
@@ -34,12 +34,19 @@ def test_serve_starts_gunicorn_and_the_task_worker(settings):
     previous = signal.getsignal(signal.SIGTERM)
     try:
         with mock.patch("subprocess.Popen", side_effect=popen):
-            call_command("serve", "--port", "8123", "--workers", "3")
+            call_command("serve", *args)
     finally:
         signal.signal(signal.SIGTERM, previous)
+    return started
+
+
+def test_serve_starts_gunicorn_the_task_worker_and_the_scheduler(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    started = serve("--port", "8123", "--workers", "3")
 
     commands = [" ".join(p.args) for p in started]
     worker = next(c for c in commands if "db_worker" in c)
+    assert any(c.endswith("manage.py run_scheduler") for c in commands)
     server = next(c for c in commands if "gunicorn" in c)
     assert "manage.py db_worker" in worker
     assert "zoneops.wsgi:application" in server
@@ -50,3 +57,10 @@ def test_serve_starts_gunicorn_and_the_task_worker(settings):
     log_format = fmt[fmt.index("--access-logformat") + 1]
     assert "%(U)s" in log_format and "%(r)s" not in log_format and "%(q)s" not in log_format
     assert all(p.terminated for p in started)
+
+
+def test_no_worker_skips_the_worker_and_the_scheduler(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    started = serve("--port", "8123", "--no-worker")
+    commands = [" ".join(p.args) for p in started]
+    assert len(commands) == 1 and "gunicorn" in commands[0]

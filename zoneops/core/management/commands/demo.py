@@ -20,6 +20,7 @@ DEMO_MODULES = [
     "zoneops.investment.demo",
     "zoneops.economy.demo",
     "zoneops.passes.demo",
+    "zoneops.core.demo",  # last: settles what the others' history left behind
 ]
 
 

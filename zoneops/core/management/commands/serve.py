@@ -1,4 +1,4 @@
-"""Serve ZoneOps with gunicorn (WSGI) and run the background task worker beside it."""
+"""Serve ZoneOps with gunicorn (WSGI) and run the background task worker and the scheduler beside it."""
 
 from __future__ import annotations
 
@@ -15,15 +15,17 @@ ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%({x-r
 
 
 class Command(BaseCommand):
-    """Production-grade serving for a single machine: gunicorn workers plus one task worker."""
+    """Production-grade serving for a single machine: gunicorn workers, one task worker, one scheduler."""
 
-    help = "Serve http://127.0.0.1:PORT with gunicorn and start the background task worker."
+    help = "Serve http://127.0.0.1:PORT with gunicorn and start the background task worker and scheduler."
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
         parser.add_argument("--host", default=os.environ.get("ZONEOPS_BIND_HOST", "127.0.0.1"))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("ZONEOPS_WEB_WORKERS", 2)))
-        parser.add_argument("--no-worker", action="store_true", help="do not start the background task worker")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="do not start the background task worker nor the scheduler"
+        )
 
     def handle(self, *args, **options):
         credentials = settings.VAR_DIR / "demo-credentials.txt"
@@ -33,6 +35,9 @@ class Command(BaseCommand):
         # The worker runs tasks queued in the database; other backends (immediate, in tests) need none.
         if not options["no_worker"] and settings.TASKS["default"]["BACKEND"] == DATABASE_TASKS:
             children.append(subprocess.Popen([sys.executable, "manage.py", "db_worker"], cwd=settings.BASE_DIR))
+            # Periodic tasks (the service-desk sweep …) are enqueued here; several serve processes may run
+            # a scheduler each, the slot claim in core.schedule keeps it to one enqueue per interval.
+            children.append(subprocess.Popen([sys.executable, "manage.py", "run_scheduler"], cwd=settings.BASE_DIR))
         command = [
             sys.executable,
             "-m",
