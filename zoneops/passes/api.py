@@ -1,8 +1,9 @@
-"""Passes API: types, applications, passes, verification, keys (JWKS, trust list), revocations, checkpoints."""
+"""Passes API: types, applications, passes, verification, keys (JWKS, trust list), revocations, registries."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q
@@ -12,17 +13,33 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
+from pydantic import ConfigDict
 
 from zoneops.core import clock
 from zoneops.core.errors import DomainError, PermissionDenied
-from zoneops.passes import services
-from zoneops.passes.models import Checkpoint, DeliveryStation, Pass, PassApplication, PassStatus, PassType
+from zoneops.passes import registry, selectors, services
+from zoneops.passes.models import (
+    Checkpoint,
+    DeliveryStation,
+    Pass,
+    PassApplication,
+    PassStatus,
+    PassType,
+    StationInspection,
+)
 from zoneops.passes.permissions import (
+    ADD_CHECKPOINT,
+    ADD_STATION,
+    MANAGE_CHECKPOINT,
+    MANAGE_STATION,
+    RECORD_INSPECTION,
+    RECORD_SCAN,
     REVIEW_APPLICATION,
     SUBMIT_APPLICATION,
     VIEW_APPLICATION,
     VIEW_CHECKPOINT,
     VIEW_PASS,
+    VIEW_STATION,
 )
 
 router = Router(tags=["passes"])
@@ -146,16 +163,114 @@ class OfflineUploadIn(Schema):
 
 
 class CheckpointOut(Schema):
+    """A checkpoint of the registry."""
+
     code: str
     name: str
     kind: str
     location: str
-    subdistrict: str
-    area: str
+    subdistrict: str = Field(description="subdistrict name")
+    subdistrict_code: str
+    area: str = Field(description="area code")
+    latitude: float | None
+    longitude: float | None
+    is_active: bool
 
 
 class CheckpointList(Schema):
     items: list[CheckpointOut]
+    count: int
+
+
+class CheckpointIn(Schema):
+    """A new checkpoint; the code is fixed once created (passes carry it in their scope)."""
+
+    code: str = Field(description="capital letters and digits joined by hyphens, e.g. ZYHY-N")
+    name: str
+    kind: str = Field(description="highway_exit, compound_gate, road, enterprise_gate or hospital")
+    location: str = ""
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    subdistrict: str = Field("", description="department code of a subdistrict, e.g. ZX")
+    area: str = Field("", description="area code, e.g. ZX-GATES")
+
+
+class CheckpointPatch(Schema):
+    """The fields to change; `is_active: false` deactivates the checkpoint (it is never deleted)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    kind: str | None = None
+    location: str | None = None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    subdistrict: str | None = None
+    area: str | None = None
+    is_active: bool | None = None
+
+
+class StationOut(Schema):
+    """A delivery station with its pass counts (the manager's mobile masked)."""
+
+    id: int
+    platform: str
+    name: str
+    manager_name: str
+    manager_mobile_masked: str
+    address: str
+    is_active: bool
+    passes_issued: int
+    passes_current: int
+
+
+class StationList(Schema):
+    items: list[StationOut]
+    count: int
+
+
+class StationIn(Schema):
+    """A new delivery station."""
+
+    platform: str = Field(description="meituan, eleme, dada or other")
+    name: str
+    manager_name: str
+    manager_mobile: str
+    address: str = ""
+
+
+class StationPatch(Schema):
+    """The fields to change; `is_active: false` deactivates the station (its passes and records stay)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    platform: str | None = None
+    name: str | None = None
+    manager_name: str | None = None
+    manager_mobile: str | None = None
+    address: str | None = None
+    is_active: bool | None = None
+
+
+class InspectionIn(Schema):
+    """A supervision visit: its date (not in the future), the result and the findings."""
+
+    inspected_on: dt.date
+    passed: bool = Field(description="true: passed; false: to rectify")
+    findings: str
+
+
+class InspectionOut(Schema):
+    id: int
+    station: int
+    inspected_on: dt.date
+    passed: bool
+    findings: str
+    inspector: str
+
+
+class InspectionList(Schema):
+    items: list[InspectionOut]
     count: int
 
 
@@ -337,10 +452,39 @@ def get_trust_list(request):
     return services.signed_trust_list()
 
 
-@router.get("/passes/revocations", auth=None)
+class ListNotPublished(DomainError):
+    """No revocation list has been published yet (the hourly refresh publishes the first one)."""
+
+    status = 503
+    code = "revocation_list_unavailable"
+
+
+@router.get("/passes/checkpoint-list")
+def get_checkpoint_list(request):
+    """The active checkpoints signed by the zone root key, for offline verifiers.
+
+    `signed` = base64url(COSE_Sign1 by the root key over CBOR `{"checkpoints": [{"code", "name", "areas"}],
+    "issued_at": unix}`); `items` repeats the content for reading, verifiers use only the signed one.
+    """
+    if not (request.auth.has_perm(VIEW_CHECKPOINT) or request.auth.has_perm(RECORD_SCAN)):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    return services.signed_checkpoint_list()
+
+
+@router.get(
+    "/passes/revocations",
+    auth=None,
+    openapi_extra={"responses": {503: {"description": "No list published yet (problem+json)"}}},
+)
 def get_revocations(request):
-    """The newest signed, versioned revocation list; verifiers refuse a version older than theirs."""
-    latest = services.current_revocation_list()
+    """The newest signed, versioned revocation list; verifiers refuse a version older than theirs.
+
+    Read-only: lists are published when a pass is revoked, suspended or resumed, and re-signed by the hourly
+    refresh task so they stay fresh; before the first one exists the answer is 503 problem+json.
+    """
+    latest = services.latest_revocation_list()
+    if latest is None:
+        raise ListNotPublished(_("No revocation list has been published yet; try again in a few minutes."))
     return {
         "version": latest.version,
         "issued_at": latest.issued_at,
@@ -348,6 +492,91 @@ def get_revocations(request):
         "suspended": latest.suspended,
         "signed": latest.signed,
     }
+
+
+def _station_out(station: DeliveryStation) -> dict[str, Any]:
+    return {
+        "id": station.pk,
+        "platform": station.platform,
+        "name": station.name,
+        "manager_name": station.manager_name,
+        "manager_mobile_masked": DeliveryStation._meta.get_field("manager_mobile").masked(station.manager_mobile),
+        "address": station.address,
+        "is_active": station.is_active,
+        "passes_issued": getattr(station, "passes_issued", 0),
+        "passes_current": getattr(station, "passes_current", 0),
+    }
+
+
+def _inspection_out(inspection: StationInspection) -> dict[str, Any]:
+    return {
+        "id": inspection.pk,
+        "station": inspection.station_id,
+        "inspected_on": inspection.inspected_on,
+        "passed": inspection.passed,
+        "findings": inspection.findings,
+        "inspector": inspection.inspector.display_name if inspection.inspector else "",
+    }
+
+
+@router.get("/passes/stations", response=StationList)
+def list_stations(
+    request, platform: str = "", q: str = "", include_inactive: bool = False, limit: int = 50, offset: int = 0
+):
+    """Delivery stations with their pass counts (active ones; `include_inactive` adds the closed ones)."""
+    _require_perm(request.auth, VIEW_STATION)
+    qs = selectors.visible_stations(request.auth)
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
+    if platform:
+        qs = qs.filter(platform=platform)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(manager_name__icontains=q))
+    qs = qs.order_by("platform", "name")
+    limit = max(1, min(limit, MAX_LIMIT))
+    return {"items": [_station_out(s) for s in qs[offset : offset + limit]], "count": qs.count()}
+
+
+@router.post("/passes/stations", response={201: StationOut})
+def create_station(request, payload: StationIn):
+    """Register a delivery station (passes.add_deliverystation)."""
+    _require_perm(request.auth, ADD_STATION)
+    return 201, _station_out(registry.create_station(actor=request.auth, values=payload.dict()))
+
+
+@router.get("/passes/stations/{int:station_id}", response=StationOut)
+def station_detail(request, station_id: int):
+    """One delivery station."""
+    _require_perm(request.auth, VIEW_STATION)
+    return _station_out(selectors.station_for_user_or_404(request.auth, station_id))
+
+
+@router.patch("/passes/stations/{int:station_id}", response=StationOut)
+def update_station(request, station_id: int, payload: StationPatch):
+    """Change the fields given (passes.change_deliverystation); `is_active: false` deactivates it."""
+    _require_perm(request.auth, MANAGE_STATION)
+    station = selectors.station_for_user_or_404(request.auth, station_id, MANAGE_STATION)
+    given = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None or k == "address"}
+    registry.update_station(actor=request.auth, station=station, values=given)
+    return _station_out(selectors.station_for_user_or_404(request.auth, station_id, MANAGE_STATION))
+
+
+@router.get("/passes/stations/{int:station_id}/inspections", response=InspectionList)
+def list_inspections(request, station_id: int):
+    """The station's inspections, newest first."""
+    _require_perm(request.auth, VIEW_STATION)
+    station = selectors.station_for_user_or_404(request.auth, station_id)
+    items = [_inspection_out(i) for i in selectors.station_inspections(request.auth, station)]
+    return {"items": items, "count": len(items)}
+
+
+@router.post("/passes/stations/{int:station_id}/inspections", response={201: InspectionOut})
+def create_inspection(request, station_id: int, payload: InspectionIn):
+    """Record an inspection of the station (passes.add_stationinspection); the caller is the inspector."""
+    _require_perm(request.auth, RECORD_INSPECTION)
+    station = selectors.station_for_user_or_404(request.auth, station_id)
+    inspection = registry.record_inspection(actor=request.auth, station=station, values=payload.dict())
+    return 201, _inspection_out(inspection)
 
 
 @router.post("/passes/verify", response=VerifyOut, by_alias=True)
@@ -474,25 +703,65 @@ def approve_revocation(request, pk: int):
     return pass_out(services.approve_revocation(actor=request.auth, revocation=revocation))
 
 
-@router.get("/checkpoints", response=CheckpointList)
-def list_checkpoints(request, q: str = "", kind: str = ""):
-    """The checkpoint registry."""
-    if not request.auth.has_perm(VIEW_CHECKPOINT):
+def _require_perm(user, perm: str) -> None:
+    if not user.has_perm(perm):
         raise PermissionDenied(_("You do not have permission to do this."))
-    qs = Checkpoint.objects.filter(is_active=True).select_related("subdistrict", "area")
+
+
+def _checkpoint_out(checkpoint: Checkpoint) -> dict[str, Any]:
+    return {
+        "code": checkpoint.code,
+        "name": checkpoint.name,
+        "kind": checkpoint.kind,
+        "location": checkpoint.location,
+        "subdistrict": checkpoint.subdistrict.name if checkpoint.subdistrict else "",
+        "subdistrict_code": checkpoint.subdistrict.code if checkpoint.subdistrict else "",
+        "area": checkpoint.area.code if checkpoint.area else "",
+        "latitude": float(checkpoint.latitude) if checkpoint.latitude is not None else None,
+        "longitude": float(checkpoint.longitude) if checkpoint.longitude is not None else None,
+        "is_active": checkpoint.is_active,
+    }
+
+
+# Null clears these; for the others it means "leave as is".
+CHECKPOINT_NULLABLE = {"location", "latitude", "longitude", "subdistrict", "area"}
+
+
+@router.get("/checkpoints", response=CheckpointList)
+def list_checkpoints(request, q: str = "", kind: str = "", include_inactive: bool = False):
+    """The checkpoint registry (active checkpoints; `include_inactive` adds the deactivated ones)."""
+    _require_perm(request.auth, VIEW_CHECKPOINT)
+    qs = selectors.visible_checkpoints(request.auth)
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
     if q:
         qs = qs.filter(Q(code__icontains=q) | Q(name__icontains=q))
     if kind:
         qs = qs.filter(kind=kind)
-    items = [
-        {
-            "code": c.code,
-            "name": c.name,
-            "kind": c.kind,
-            "location": c.location,
-            "subdistrict": c.subdistrict.name if c.subdistrict else "",
-            "area": c.area.code if c.area else "",
-        }
-        for c in qs
-    ]
+    items = [_checkpoint_out(c) for c in qs.order_by("code")]
     return {"items": items, "count": len(items)}
+
+
+@router.post("/checkpoints", response={201: CheckpointOut})
+def create_checkpoint(request, payload: CheckpointIn):
+    """Register a checkpoint (passes.add_checkpoint)."""
+    _require_perm(request.auth, ADD_CHECKPOINT)
+    checkpoint = registry.create_checkpoint(actor=request.auth, values=payload.dict())
+    return 201, _checkpoint_out(checkpoint)
+
+
+@router.get("/checkpoints/{code}", response=CheckpointOut)
+def checkpoint_detail(request, code: str):
+    """One checkpoint by code, active or not."""
+    _require_perm(request.auth, VIEW_CHECKPOINT)
+    return _checkpoint_out(selectors.checkpoint_for_user_or_404(request.auth, code))
+
+
+@router.patch("/checkpoints/{code}", response=CheckpointOut)
+def update_checkpoint(request, code: str, payload: CheckpointPatch):
+    """Change the fields given (passes.change_checkpoint); the code itself cannot change."""
+    _require_perm(request.auth, MANAGE_CHECKPOINT)
+    checkpoint = selectors.checkpoint_for_user_or_404(request.auth, code, MANAGE_CHECKPOINT)
+    given = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None or k in CHECKPOINT_NULLABLE}
+    registry.update_checkpoint(actor=request.auth, checkpoint=checkpoint, values=given)
+    return _checkpoint_out(selectors.checkpoint_for_user_or_404(request.auth, code, MANAGE_CHECKPOINT))

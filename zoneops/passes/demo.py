@@ -223,7 +223,7 @@ def _rider_names(rng: random.Random, count: int) -> list[str]:
 
 
 def _grant_permissions(demo) -> None:
-    """Market supervision reviews and issues; the checkpoint office checks passes and sees scans."""
+    """Market supervision issues passes and keeps stations and inspections; the checkpoint office keeps checkpoints."""
 
     def perms(*codenames: str) -> list[Permission]:
         return list(Permission.objects.filter(content_type__app_label="passes", codename__in=codenames))
@@ -240,8 +240,14 @@ def _grant_permissions(demo) -> None:
         "view_scan",
         "view_deliverystation",
     )
+    station_perms = perms(
+        "add_deliverystation",
+        "change_deliverystation",
+        "add_stationinspection",
+        "change_stationinspection",
+    )
     for role in Role.objects.filter(code="market_supervision"):
-        role.permissions.add(*issuer_perms)
+        role.permissions.add(*issuer_perms, *station_perms)
     checker, _created = Role.objects.update_or_create(
         code="pass_checker",
         defaults={"name": "卡口查验员", "data_scope": DataScope.ALL, "description": "卡口查验通行证、查看查验统计"},
@@ -250,6 +256,17 @@ def _grant_permissions(demo) -> None:
     officers = Role.objects.filter(code="department_staff")
     for user in User.objects.filter(department__code="KK", roles__in=officers).distinct():
         user.roles.add(checker)
+    registrar, _created = Role.objects.update_or_create(
+        code="checkpoint_admin",
+        defaults={
+            "name": "卡口管理员",
+            "data_scope": DataScope.ALL,
+            "description": "维护卡口台账：新增、修改、停用卡口",
+        },
+    )
+    registrar.permissions.set(perms("view_checkpoint", "add_checkpoint", "change_checkpoint", "view_scan"))
+    for user in User.objects.filter(department__code="KK", is_active=True):
+        user.roles.add(registrar)
     for code, dept in (("pass_issuer_kk", "KK"), ("pass_issuer_enterprise", "ZB-QY")):
         role, _created = Role.objects.update_or_create(
             code=code, defaults={"name": f"通行证签发（{dept}）", "data_scope": DataScope.DEPARTMENT}

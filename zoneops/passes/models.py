@@ -73,8 +73,12 @@ class CheckpointKind(models.TextChoices):
     HOSPITAL = "hospital", _("Hospital entrance")
 
 
+class RegistryQuerySet(ScopedQuerySet):
+    """A zone-wide registry (checkpoints, delivery stations, inspections): holding the permission is enough."""
+
+
 class Checkpoint(models.Model):
-    """A place where passes are checked."""
+    """A place where passes are checked (deactivated, never deleted: scans and pass scopes name it)."""
 
     code = models.CharField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -94,6 +98,8 @@ class Checkpoint(models.Model):
         Area, verbose_name=_("area"), null=True, blank=True, on_delete=models.PROTECT, related_name="checkpoints"
     )
     is_active = models.BooleanField(_("active"), default=True)
+
+    objects = RegistryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("checkpoint")
@@ -127,6 +133,9 @@ class DeliveryStation(models.Model):
         "enterprises.Enterprise", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)  # closed stations stay: passes point to them
+
+    objects = RegistryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("delivery station")
@@ -145,6 +154,8 @@ class StationInspection(models.Model):
     inspector = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     passed = models.BooleanField(_("passed"), default=True)
     findings = models.TextField(_("findings"), blank=True)
+
+    objects = RegistryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("station inspection")

@@ -213,6 +213,29 @@ def signed_trust_list() -> dict[str, Any]:
     return {"root": jwk_of(root), "keys": body["keys"], "issued_at": body["issued_at"], "signed": b64url(signed)}
 
 
+def checkpoint_list() -> list[dict[str, Any]]:
+    """What an offline verifier needs of each active checkpoint: code, name and the area codes that cover it."""
+    rows = Checkpoint.objects.filter(is_active=True).select_related("area").order_by("code")
+    return [{"code": c.code, "name": c.name, "areas": [c.area.code] if c.area_id else []} for c in rows]
+
+
+def signed_checkpoint_list() -> dict[str, Any]:
+    """The active checkpoints signed by the zone root key, like the trust list.
+
+    `signed` = base64url(COSE_Sign1(CBOR {"checkpoints": [{"code", "name", "areas"}], "issued_at": unix})); a
+    verifier takes the checkpoints (and so which areas cover its gate) only from that signed content.
+    """
+    root, private = root_key()
+    body = {"checkpoints": checkpoint_list(), "issued_at": int(clock.now().timestamp())}
+    signed = cose.sign1(cbor2.dumps(body), private, bytes.fromhex(root.kid))
+    return {
+        "root": jwk_of(root),
+        "items": body["checkpoints"],
+        "issued_at": body["issued_at"],
+        "signed": b64url(signed),
+    }
+
+
 # --- applications ---------------------------------------------------------------------------------
 
 
@@ -222,7 +245,8 @@ def _valid_scope_codes(pass_type: PassType, codes: Iterable[str]) -> tuple[list[
     errors: list[str] = []
     if not cleaned:
         return [], [_("Choose at least one checkpoint or area.")]
-    known_checkpoints = dict(Checkpoint.objects.filter(code__in=cleaned).values_list("code", "area__code"))
+    live = Checkpoint.objects.filter(code__in=cleaned, is_active=True)  # a deactivated checkpoint grants nothing new
+    known_checkpoints = dict(live.values_list("code", "area__code"))
     known_areas = set(Area.objects.filter(code__in=cleaned).values_list("code", flat=True))
     grantable = set(pass_type.grantable_scope or [])
     for code in cleaned:
@@ -316,6 +340,8 @@ def clean_application(values: Mapping[str, Any], *, now: dt.datetime | None = No
         station = DeliveryStation.objects.filter(pk=station).first() if str(station).isdigit() else None
         if station is None:
             fail("station", _("Unknown delivery station."))
+    if station is not None and not station.is_active:
+        fail("station", _("This delivery station is deactivated."))
     cleaned["station"] = station
     cleaned["enterprise"] = values.get("enterprise")
     for item in pass_type.required_qualifications or []:
@@ -654,7 +680,7 @@ def suspend_pass(*, actor: User, pass_obj: Pass, reason: str) -> Pass:
     reason = _reason(reason)
     transition(pass_obj, to=PassStatus.SUSPENDED, table=PASS_TRANSITIONS, extra={"status_reason": reason})
     record(actor, actions.PASS_SUSPENDED, pass_obj, note=reason)
-    publish_revocation_list(actor=None)
+    _publish_revocation_list_on_commit()
     return pass_obj
 
 
@@ -664,7 +690,7 @@ def resume_pass(*, actor: User, pass_obj: Pass) -> Pass:
     _require_in_scope(actor, CHANGE_PASS, pass_obj)
     transition(pass_obj, to=PassStatus.VALID, table=PASS_TRANSITIONS, extra={"status_reason": ""})
     record(actor, actions.PASS_RESUMED, pass_obj)
-    publish_revocation_list(actor=None)
+    _publish_revocation_list_on_commit()
     return pass_obj
 
 
@@ -700,8 +726,16 @@ def approve_revocation(*, actor: User, revocation: Revocation) -> Pass:
         raise Conflict(_("Someone else changed this record first; reload and try again."))
     transition(pass_obj, to=PassStatus.REVOKED, table=PASS_TRANSITIONS, extra={"status_reason": revocation.reason})
     record(actor, actions.REVOCATION_APPROVED, pass_obj, note=revocation.reason)
-    publish_revocation_list(actor=None)
+    _publish_revocation_list_on_commit()
     return pass_obj
+
+
+def _live_revocation_sets(now: dt.datetime) -> tuple[list[str], list[str]]:
+    """(revoked, suspended) serials of the passes still within validity, sorted."""
+    live = Pass.objects.filter(valid_to__gte=now - cose.SKEW)
+    revoked = sorted(live.filter(status=PassStatus.REVOKED).values_list("serial", flat=True))
+    suspended = sorted(live.filter(status=PassStatus.SUSPENDED).values_list("serial", flat=True))
+    return revoked, suspended
 
 
 @transaction.atomic
@@ -710,9 +744,7 @@ def publish_revocation_list(*, actor: User | None) -> RevocationList:
     if actor is not None:
         _require(actor, CHANGE_PASS)
     now = clock.now()
-    live = Pass.objects.filter(valid_to__gte=now - cose.SKEW)
-    revoked = sorted(live.filter(status=PassStatus.REVOKED).values_list("serial", flat=True))
-    suspended = sorted(live.filter(status=PassStatus.SUSPENDED).values_list("serial", flat=True))
+    revoked, suspended = _live_revocation_sets(now)
     version = (RevocationList.objects.aggregate(m=Max("version"))["m"] or 0) + 1
     root, private = root_key()
     body = {1: version, 2: int(now.timestamp()), 3: revoked, 4: suspended}
@@ -724,12 +756,38 @@ def publish_revocation_list(*, actor: User | None) -> RevocationList:
     return published
 
 
-def current_revocation_list() -> RevocationList:
-    """The newest list, published now if none exists or it is older than an hour."""
-    latest = RevocationList.objects.order_by("-version").first()
-    if latest is None or clock.now() - latest.issued_at > dt.timedelta(hours=1):
-        latest = publish_revocation_list(actor=None)
-    return latest
+REVOCATION_LIST_MAX_AGE = dt.timedelta(hours=6)  # verifiers turn amber at 24 h: re-signed well before
+PUBLISH_ATTEMPTS = 3
+
+
+def refresh_revocation_list(*, max_age: dt.timedelta | None = REVOCATION_LIST_MAX_AGE) -> RevocationList | None:
+    """Publish a new list if none exists, it is out of step with the passes or older than `max_age`; else None.
+
+    Versions are unique: when a concurrent publisher takes the same number, the loser counts again.
+    """
+    for attempt in range(PUBLISH_ATTEMPTS):
+        latest = latest_revocation_list()
+        now = clock.now()
+        current = latest is not None and (latest.revoked, latest.suspended) == _live_revocation_sets(now)
+        fresh = latest is not None and (max_age is None or now - latest.issued_at <= max_age)
+        if current and fresh:
+            return None
+        try:
+            return publish_revocation_list(actor=None)
+        except IntegrityError:
+            if attempt == PUBLISH_ATTEMPTS - 1:
+                raise
+    return None
+
+
+def _publish_revocation_list_on_commit() -> None:
+    """Once the status change is committed, publish a list that shows it (the hourly refresh repairs a failure)."""
+    transaction.on_commit(lambda: refresh_revocation_list(max_age=None), robust=True)
+
+
+def latest_revocation_list() -> RevocationList | None:
+    """The newest published list, or None before the first one (reading never publishes)."""
+    return RevocationList.objects.order_by("-version").first()
 
 
 # --- verification and scans -----------------------------------------------------------------------
@@ -805,9 +863,9 @@ def _log_scan(actor, checkpoint, result, *, at, device, source) -> Scan:
     )
 
 
-def _checkpoint(code: Any) -> Checkpoint:
-    checkpoint = Checkpoint.objects.filter(code=str(code or "")[:30].upper(), is_active=True).select_related("area")
-    found = checkpoint.first()
+def _checkpoint(code: Any, *, active_only: bool = True) -> Checkpoint:
+    checkpoint = Checkpoint.objects.filter(code=str(code or "")[:30].upper()).select_related("area")
+    found = (checkpoint.filter(is_active=True) if active_only else checkpoint).first()
     if found is None:
         raise DomainError(_("Unknown checkpoint."), field="checkpoint")
     return found
@@ -832,7 +890,8 @@ def upload_offline_scans(*, actor: User, scans: list[Mapping[str, Any]], device:
     now = clock.now()
     logged = []
     for index, item in enumerate(scans):
-        place = _checkpoint(item.get("checkpoint"))
+        # A checkpoint deactivated since the scan was made still takes its upload, or the device's queue would jam.
+        place = _checkpoint(item.get("checkpoint"), active_only=False)
         at = item.get("at")
         if not isinstance(at, dt.datetime) or at > now + cose.SKEW or now - at > dt.timedelta(days=7):
             raise DomainError(_("Scan %(n)s has an impossible time.") % {"n": index + 1}, field="scans")

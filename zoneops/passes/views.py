@@ -8,22 +8,23 @@ from pathlib import Path
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import TruncDate
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from zoneops.core import clock
 from zoneops.core.errors import DomainError, OutOfScope
 from zoneops.core.listing import apply_sort, is_partial, paginate
-from zoneops.passes import services
+from zoneops.passes import registry, selectors, services
 from zoneops.passes.api import effective_status
+from zoneops.passes.forms import CheckpointForm, InspectionForm, StationForm
 from zoneops.passes.models import (
     ApplicationStatus,
-    Checkpoint,
     CheckpointKind,
     DeliveryStation,
     Pass,
@@ -34,12 +35,20 @@ from zoneops.passes.models import (
     Revocation,
     RevocationStatus,
     Scan,
+    StationInspection,
 )
 from zoneops.passes.permissions import (
+    ADD_CHECKPOINT,
+    ADD_STATION,
     APPROVE_REVOCATION,
+    CHANGE_INSPECTION,
     CHANGE_PASS,
+    MANAGE_CHECKPOINT,
+    MANAGE_STATION,
+    RECORD_INSPECTION,
     RECORD_SCAN,
     REVIEW_APPLICATION,
+    VIEW_APPLICATION,
     VIEW_CHECKPOINT,
     VIEW_PASS,
     VIEW_SCAN,
@@ -52,7 +61,7 @@ def qr_svg(payload: str, scale: int = 4) -> str:
     return segno.make_qr(payload, error="q").svg_inline(scale=scale, omitsize=True)
 
 
-# --- applications ---------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 
 
 @login_required
@@ -151,7 +160,7 @@ def application_batch_approve(request):
     return redirect("passes:application-list")
 
 
-# --- passes ---------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 
 
 @login_required
@@ -347,8 +356,8 @@ def my_passes(request):
 def verifier(request):
     """The gate verifier (mobile): checks passes in the browser, offline after its first load.
 
-    The zone root public key is embedded in the page (pinned with it by the service worker): the trust list and
-    the revocation list are used only if that key signed them.
+    The zone root public key is embedded in the page (pinned with it by the service worker): the trust list, the
+    revocation list and the checkpoint list are used only if that key signed them.
     """
     root_key, _private = services.root_key()
     return render(request, "passes/verifier.html", {"root_jwk": services.jwk_of(root_key)})
@@ -363,32 +372,198 @@ def service_worker(request):
     return response
 
 
+# --------------------------------------------------------------------------------------------------
+
+ACTIVE_FILTERS = (("active", _lazy("Active")), ("inactive", _lazy("Deactivated")), ("all", _lazy("All")))
+
+
+def _form_errors(form, exc: DomainError, aliases: dict[str, str] | None = None) -> None:
+    """Show a domain error on the form field it names (or on the form)."""
+    if not exc.errors:
+        form.add_error(None, exc.message)
+        return
+    for field, texts in exc.errors.items():
+        name = (aliases or {}).get(field, field)
+        form.add_error(name if name in form.fields and not form.fields[name].disabled else None, list(texts))
+
+
+def _by_active(request, qs):
+    """Narrow a registry list by the "active" filter (active records by default)."""
+    active = request.GET.get("active", "active")
+    if active == "active":
+        return qs.filter(is_active=True), active
+    if active == "inactive":
+        return qs.filter(is_active=False), active
+    return qs, "all"
+
+
+def _toggle_active(request, deactivate, reactivate, **kwargs) -> None:
+    """Deactivate or reactivate from a POSTed `action`, reporting the outcome as a message."""
+    action = request.POST.get("action")
+    note = request.POST.get("note", "")[:300]
+    try:
+        if action == "deactivate":
+            deactivate(actor=request.user, note=note, **kwargs)
+            messages.success(request, _("Deactivated."))
+        elif action == "reactivate":
+            reactivate(actor=request.user, note=note, **kwargs)
+            messages.success(request, _("Reactivated."))
+        else:
+            messages.error(request, _("Unknown action."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+
+
 @login_required
 @permission_required(VIEW_STATION, raise_exception=True)
 def station_list(request):
-    """Delivery stations: platform, manager, riders holding passes, latest inspection."""
-    now = clock.now()
-    qs = DeliveryStation.objects.annotate(
-        riders=Count("passes", distinct=True),
-        current=Count("passes", filter=Q(passes__valid_to__gte=now, passes__status=PassStatus.VALID), distinct=True),
-    ).prefetch_related("inspections")
+    """Delivery stations: platform, manager, passes issued and current, latest inspection."""
+    qs = selectors.visible_stations(request.user).prefetch_related(
+        Prefetch("inspections", queryset=StationInspection.objects.order_by("-inspected_on", "-pk"))
+    )
     platform = request.GET.get("platform", "")
     if platform:
         qs = qs.filter(platform=platform)
+    qs, active = _by_active(request, qs)
     listing = paginate(request, qs.order_by("platform", "name"))
     mask = DeliveryStation._meta.get_field("manager_mobile").masked
     rows = [
         {"station": s, "mobile": mask(s.manager_mobile), "inspection": next(iter(s.inspections.all()), None)}
         for s in listing.rows
     ]
-    return render(
-        request,
-        "passes/station_list.html",
-        {"listing": listing, "rows": rows, "platforms": Platform.choices, "platform": platform},
+    context = {
+        "listing": listing,
+        "rows": rows,
+        "platforms": Platform.choices,
+        "platform": platform,
+        "actives": ACTIVE_FILTERS,
+        "active": active,
+        "can_add": request.user.has_perm(ADD_STATION),
+    }
+    return render(request, "passes/station_list.html", context)
+
+
+@login_required
+@permission_required(ADD_STATION, raise_exception=True)
+def station_create(request):
+    """Register a delivery station."""
+    form = StationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            station = registry.create_station(actor=request.user, values=form.service_values())
+        except DomainError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Delivery station registered."))
+            return redirect("passes:station-detail", pk=station.pk)
+    return render(request, "passes/station_form.html", {"form": form, "station": None})
+
+
+@login_required
+@permission_required(MANAGE_STATION, raise_exception=True)
+def station_edit(request, pk: int):
+    """Change a station's platform, name, manager or address."""
+    station = selectors.station_for_user_or_404(request.user, pk, MANAGE_STATION)
+    form = StationForm(request.POST or None, station=station)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registry.update_station(actor=request.user, station=station, values=form.service_values())
+        except DomainError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Delivery station updated."))
+            return redirect("passes:station-detail", pk=station.pk)
+    return render(request, "passes/station_form.html", {"form": form, "station": station})
+
+
+@login_required
+@permission_required(MANAGE_STATION, raise_exception=True)
+@require_POST
+def station_active(request, pk: int):
+    """Deactivate (closed station) or reactivate a station."""
+    station = selectors.station_for_user_or_404(request.user, pk, MANAGE_STATION)
+    _toggle_active(request, registry.deactivate_station, registry.reactivate_station, station=station)
+    return redirect("passes:station-detail", pk=station.pk)
+
+
+STATION_ROWS = 50  # the newest passes and applications shown on a station page
+
+
+def _station_page(request, station: DeliveryStation, inspection_form: InspectionForm | None = None):
+    user = request.user
+    now = clock.now()
+    passes = (
+        Pass.objects.visible_to(user, VIEW_PASS)
+        .filter(station=station)
+        .select_related("pass_type")
+        .order_by("-issued_at", "-pk")
     )
+    applications = (
+        PassApplication.objects.visible_to(user, VIEW_APPLICATION)
+        .filter(station=station)
+        .select_related("pass_type")
+        .order_by("-submitted_at", "-pk")
+    )
+    can_record = user.has_perm(RECORD_INSPECTION) and station.is_active
+    context = {
+        "station": station,
+        "mobile": DeliveryStation._meta.get_field("manager_mobile").masked(station.manager_mobile),
+        "inspections": selectors.station_inspections(user, station),
+        "passes": [{"pass": p, "effective": effective_status(p, now)} for p in passes[:STATION_ROWS]],
+        "passes_count": passes.count(),
+        "applications": applications[:STATION_ROWS],
+        "applications_count": applications.count(),
+        "can_view_passes": user.has_perm(VIEW_PASS),
+        "can_view_applications": user.has_perm(VIEW_APPLICATION),
+        "can_review": user.has_perm(REVIEW_APPLICATION),
+        "can_change": user.has_perm(MANAGE_STATION),
+        "can_change_inspection": user.has_perm(CHANGE_INSPECTION),
+        "can_record": can_record,
+        "inspection_form": inspection_form or (InspectionForm() if can_record else None),
+    }
+    return render(request, "passes/station_detail.html", context, status=400 if inspection_form else 200)
 
 
-# --- checkpoints and scans ------------------------------------------------------------------------
+@login_required
+@permission_required(VIEW_STATION, raise_exception=True)
+def station_detail(request, pk: int):
+    """One station: its manager, its riders' passes and applications, its inspections and the inspection form."""
+    return _station_page(request, selectors.station_for_user_or_404(request.user, pk))
+
+
+@login_required
+@permission_required(RECORD_INSPECTION, raise_exception=True)
+@require_POST
+def inspection_create(request, pk: int):
+    """Record an inspection from the station page; errors are shown on the form there."""
+    station = selectors.station_for_user_or_404(request.user, pk)
+    form = InspectionForm(request.POST)
+    if form.is_valid():
+        try:
+            registry.record_inspection(actor=request.user, station=station, values=form.service_values())
+        except DomainError as exc:
+            _form_errors(form, exc, {"passed": "result"})
+        else:
+            messages.success(request, _("Inspection recorded."))
+            return redirect("passes:station-detail", pk=station.pk)
+    return _station_page(request, station, inspection_form=form)
+
+
+@login_required
+@permission_required(CHANGE_INSPECTION, raise_exception=True)
+def inspection_edit(request, pk: int):
+    """Correct a recorded inspection."""
+    inspection = selectors.inspection_for_user_or_404(request.user, pk, CHANGE_INSPECTION)
+    form = InspectionForm(request.POST or None, inspection=inspection)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registry.update_inspection(actor=request.user, inspection=inspection, values=form.service_values())
+        except DomainError as exc:
+            _form_errors(form, exc, {"passed": "result"})
+        else:
+            messages.success(request, _("Inspection corrected."))
+            return redirect("passes:station-detail", pk=inspection.station_id)
+    return render(request, "passes/inspection_form.html", {"form": form, "inspection": inspection})
 
 
 @login_required
@@ -397,18 +572,73 @@ def checkpoint_list(request):
     """The checkpoint registry with today's scans."""
     today = clock.today()
     start = dt.datetime.combine(today, dt.time.min, tzinfo=timezone.get_default_timezone())
-    qs = Checkpoint.objects.select_related("subdistrict", "area").annotate(
+    qs = selectors.visible_checkpoints(request.user).annotate(
         scans_today=Count("scans", filter=Q(scans__at__gte=start))
     )
     kind = request.GET.get("kind", "")
     if kind:
         qs = qs.filter(kind=kind)
+    qs, active = _by_active(request, qs)
     listing = paginate(request, qs.order_by("code"))
-    return render(
-        request,
-        "passes/checkpoint_list.html",
-        {"listing": listing, "rows": listing.rows, "kinds": CheckpointKind.choices, "kind": kind},
-    )
+    context = {
+        "listing": listing,
+        "rows": listing.rows,
+        "kinds": CheckpointKind.choices,
+        "kind": kind,
+        "actives": ACTIVE_FILTERS,
+        "active": active,
+        "can_add": request.user.has_perm(ADD_CHECKPOINT),
+        "can_change": request.user.has_perm(MANAGE_CHECKPOINT),
+    }
+    return render(request, "passes/checkpoint_list.html", context)
+
+
+@login_required
+@permission_required(ADD_CHECKPOINT, raise_exception=True)
+def checkpoint_create(request):
+    """Register a checkpoint."""
+    form = CheckpointForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            checkpoint = registry.create_checkpoint(actor=request.user, values=form.service_values())
+        except DomainError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Checkpoint %(code)s registered.") % {"code": checkpoint.code})
+            return redirect("passes:checkpoint-list")
+    return render(request, "passes/checkpoint_form.html", {"form": form, "checkpoint": None})
+
+
+@login_required
+@permission_required(MANAGE_CHECKPOINT, raise_exception=True)
+def checkpoint_edit(request, code: str):
+    """Change a checkpoint (not its code); deactivate or reactivate it."""
+    checkpoint = selectors.checkpoint_for_user_or_404(request.user, code, MANAGE_CHECKPOINT)
+    form = CheckpointForm(request.POST or None, checkpoint=checkpoint)
+    if request.method == "POST" and form.is_valid():
+        values = form.service_values()
+        values.pop("code", None)
+        try:
+            registry.update_checkpoint(actor=request.user, checkpoint=checkpoint, values=values)
+        except DomainError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Checkpoint %(code)s updated.") % {"code": checkpoint.code})
+            return redirect("passes:checkpoint-list")
+    return render(request, "passes/checkpoint_form.html", {"form": form, "checkpoint": checkpoint})
+
+
+@login_required
+@permission_required(MANAGE_CHECKPOINT, raise_exception=True)
+@require_POST
+def checkpoint_active(request, code: str):
+    """Deactivate or reactivate a checkpoint (verifiers drop a deactivated one at their next update)."""
+    checkpoint = selectors.checkpoint_for_user_or_404(request.user, code, MANAGE_CHECKPOINT)
+    _toggle_active(request, registry.deactivate_checkpoint, registry.reactivate_checkpoint, checkpoint=checkpoint)
+    return redirect("passes:checkpoint-edit", code=checkpoint.code)
+
+
+# --------------------------------------------------------------------------------------------------
 
 
 @login_required

@@ -202,3 +202,50 @@ def issued(frozen, reviewer, station, scj_key):
     return services.approve_application(
         actor=reviewer, application=application, checklist={"identity": True, "station": True, "health": True}
     )
+
+
+REGISTRAR_PERMS = ("passes.view_checkpoint", "passes.add_checkpoint", "passes.change_checkpoint")
+SUPERVISOR_PERMS = (
+    "passes.view_deliverystation",
+    "passes.add_deliverystation",
+    "passes.change_deliverystation",
+    "passes.add_stationinspection",
+    "passes.change_stationinspection",
+)
+
+
+@pytest.fixture
+def registrar(kk):
+    """The checkpoint office's registry clerk: keeps the checkpoint registry."""
+    user = UserFactory(username="kk-registrar", department=kk)
+    grant(user, *REGISTRAR_PERMS, scope=DataScope.ALL)
+    return user
+
+
+@pytest.fixture
+def supervisor(scj):
+    """A market-supervision officer: keeps the station registry and records inspections."""
+    user = UserFactory(username="scj-officer", department=scj, full_name="王瑞涛")
+    grant(user, *SUPERVISOR_PERMS, scope=DataScope.DEPARTMENT)
+    return user
+
+
+def tampered_checkpoint_list(moved: str = "G15-NT", into: str = "ZX-GATES") -> dict:
+    """The signed checkpoint list with checkpoint `moved` put into area `into` (and a later issued_at), its root
+    signature kept: a forger's way to make a pass scoped to `into` good at `moved`. It must not verify."""
+    import base64
+
+    import cbor2
+
+    genuine = services.signed_checkpoint_list()
+    raw = cbor2.loads(base64.urlsafe_b64decode(genuine["signed"] + "=" * (-len(genuine["signed"]) % 4)))
+    tagged = isinstance(raw, cbor2.CBORTag)
+    parts = list(raw.value if tagged else raw)
+    content = cbor2.loads(parts[2])
+    for checkpoint in content["checkpoints"]:
+        if checkpoint["code"] == moved:
+            checkpoint["areas"] = [into]
+    content["issued_at"] += 3600
+    parts[2] = cbor2.dumps(content)
+    signed = services.b64url(cbor2.dumps(cbor2.CBORTag(18, parts) if tagged else parts))
+    return {**genuine, "items": content["checkpoints"], "issued_at": content["issued_at"], "signed": signed}

@@ -9,7 +9,7 @@ from django.conf import settings as django_settings
 
 from zoneops.core import clock
 from zoneops.passes import services
-from zoneops.passes.tests.conftest import rider_values
+from zoneops.passes.tests.conftest import rider_values, tampered_checkpoint_list
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -21,6 +21,11 @@ pytestmark = [
 ]
 
 
+def _offline_noise(text: str) -> bool:
+    """Console errors that only say a request failed offline (the verifier page makes none of its own)."""
+    return "net::ERR_" in text
+
+
 def test_verifier_works_offline_after_first_load(live_server, client, guard, reviewer, station, scj_key):
     application = services.submit_application(
         actor=reviewer, values=rider_values(station, valid_from=clock.today(), valid_days=3)
@@ -28,6 +33,7 @@ def test_verifier_works_offline_after_first_load(live_server, client, guard, rev
     issued = services.approve_application(
         actor=reviewer, application=application, checklist={"identity": True, "station": True, "health": True}
     )
+    services.publish_revocation_list(actor=None)  # GET never publishes: the first list comes from a write or the task
     client.force_login(guard)
     session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
     from playwright.sync_api import sync_playwright
@@ -42,7 +48,7 @@ def test_verifier_works_offline_after_first_load(live_server, client, guard, rev
             page = context.new_page()
             errors = []
             page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("console", lambda m: m.type == "error" and "net::ERR_" not in m.text and errors.append(m.text))
+            page.on("console", lambda m: m.type == "error" and not _offline_noise(m.text) and errors.append(m.text))
             page.goto(f"{live_server.url}/passes/verify", wait_until="networkidle")
             page.wait_for_selector("[data-checkpoint] option", state="attached")
             page.evaluate("navigator.serviceWorker.ready")
@@ -127,6 +133,7 @@ def _forged_trust_list() -> tuple[dict, str]:
 def test_verifier_refuses_a_trust_list_not_signed_by_the_pinned_root(live_server, client, guard, scj_key):
     """A trust list served with an attacker's key, signed by another 'root': refused; the forged pass is red."""
     trust_list, forged = _forged_trust_list()
+    services.publish_revocation_list(actor=None)
     client.force_login(guard)
     session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
     import json
@@ -161,6 +168,86 @@ def test_verifier_refuses_a_trust_list_not_signed_by_the_pinned_root(live_server
             page.wait_for_selector("[data-lists].text-success")
             assert page.evaluate("localStorage.getItem('zoneops.verifier.trustlist')") is not None
             page.fill("[data-payload]", forged)
+            page.click("[data-check]")
+            page.wait_for_selector(".zo-verdict-red")
+        finally:
+            browser.close()
+    assert errors == []
+
+
+def _issue_rider_pass(reviewer, station):
+    application = services.submit_application(
+        actor=reviewer, values=rider_values(station, valid_from=clock.today(), valid_days=3)
+    )
+    return services.approve_application(
+        actor=reviewer, application=application, checklist={"identity": True, "station": True, "health": True}
+    )
+
+
+def test_verifier_refuses_a_tampered_checkpoint_list(live_server, client, guard, reviewer, station, scj_key):
+    """A checkpoint list that moves G15-NT into ZX-GATES (root signature kept, so it no longer verifies) is refused,
+    served or planted in storage: the rider pass scoped to ZX-GATES stays red at G15-NT."""
+    issued = _issue_rider_pass(reviewer, station)
+    services.publish_revocation_list(actor=None)
+    tampered = tampered_checkpoint_list()
+    client.force_login(guard)
+    session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    import json
+
+    from playwright.sync_api import sync_playwright
+
+    def serve_tampered(route):
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(tampered))
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        try:
+            context = browser.new_context(service_workers="block")  # every list request meets the routes below
+            context.add_cookies(
+                [{"name": django_settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+            )
+            page = context.new_page()
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            held = "localStorage.getItem('zoneops.verifier.checkpointlist')"
+            options = "Array.from(document.querySelectorAll('[data-checkpoint] option')).map(o => o.value)"
+            # Nothing held yet, a tampered list served: refused, no checkpoint to choose.
+            context.route("**/api/v1/passes/checkpoint-list", serve_tampered)
+            page.goto(f"{live_server.url}/passes/verify", wait_until="networkidle")
+            page.wait_for_selector("[data-lists].text-danger")
+            assert "not signed by the zone root key" in page.inner_text("[data-lists]")
+            assert page.evaluate(held) is None
+            assert page.evaluate(options) == []
+            # The genuine list is accepted; G15-NT is outside the pass's scope.
+            context.unroute("**/api/v1/passes/checkpoint-list")
+            page.reload(wait_until="networkidle")
+            page.wait_for_selector("[data-lists].text-success")
+            genuine = page.evaluate(held)
+            assert genuine is not None and "G15-NT" in page.evaluate(options)
+            page.select_option("[data-checkpoint]", "G15-NT")
+            page.fill("[data-payload]", issued.payload)
+            page.click("[data-check]")
+            page.wait_for_selector(".zo-verdict-red")
+            # The tampered list served again: refused, the genuine one held stays in force.
+            context.route("**/api/v1/passes/checkpoint-list", serve_tampered)
+            page.reload(wait_until="networkidle")
+            page.wait_for_selector("[data-lists].text-danger")
+            assert page.evaluate(held) == genuine
+            page.select_option("[data-checkpoint]", "G15-NT")
+            page.fill("[data-payload]", issued.payload)
+            page.click("[data-check]")
+            page.wait_for_selector(".zo-verdict-red")
+            assert "Not valid at this checkpoint" in page.inner_text("[data-result]")
+            # Planted in the device's storage while offline (lists unreachable): not opened, no checkpoint offered.
+            context.unroute("**/api/v1/passes/checkpoint-list")
+            context.route("**/api/v1/passes/checkpoint-list", lambda route: route.abort())
+            page.evaluate(
+                "s => localStorage.setItem('zoneops.verifier.checkpointlist', JSON.stringify(s))", tampered["signed"]
+            )
+            page.reload(wait_until="networkidle")
+            page.wait_for_selector("[data-lists]:not(:empty)")
+            assert page.evaluate(options) == []
+            page.fill("[data-payload]", issued.payload)
             page.click("[data-check]")
             page.wait_for_selector(".zo-verdict-red")
         finally:

@@ -53,3 +53,14 @@ def test_demo_builds_the_seed_passes_idempotently(key_dir):
     assert list(key_dir.glob("*.pem"))
     msb = demo.objects["users"]["msb"]
     assert msb.has_perm("passes.add_pass")
+    # The registries have their keepers: market supervision the stations and inspections, the checkpoint office
+    # the checkpoints; neither holds the other's.
+    from zoneops.accounts.models import User
+
+    msb = User.objects.get(username="msb")
+    assert msb.has_perm("passes.change_deliverystation") and msb.has_perm("passes.add_stationinspection")
+    assert not msb.has_perm("passes.change_checkpoint")
+    kk_officer = User.objects.filter(department__code="KK").first()
+    assert kk_officer.has_perm("passes.add_checkpoint") and kk_officer.has_perm("passes.change_checkpoint")
+    assert not kk_officer.has_perm("passes.add_stationinspection")
+    assert services.latest_revocation_list() is not None  # the demo publishes one: GET answers at once

@@ -146,23 +146,28 @@ def test_outsider_cannot_review(frozen, reviewer, outsider, station, rider_type)
     assert application.status == ApplicationStatus.SUBMITTED
 
 
-def test_suspend_and_resume_change_the_verdict(issued, reviewer, checkpoints):
-    services.suspend_pass(actor=reviewer, pass_obj=issued, reason="站点停业整改")
+def test_suspend_and_resume_change_the_verdict(issued, reviewer, checkpoints, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.suspend_pass(actor=reviewer, pass_obj=issued, reason="站点停业整改")
     assert services.server_verify(issued.payload, checkpoints["ZYHY-N"], NOW).reason == "suspended"
     latest = RevocationList.objects.order_by("-version").first()
     assert latest.suspended == ["SCJ-R-2022-0001"]
-    services.resume_pass(actor=reviewer, pass_obj=issued)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.resume_pass(actor=reviewer, pass_obj=issued)
     assert services.server_verify(issued.payload, checkpoints["ZYHY-N"], NOW).reason == "ok"
     assert RevocationList.objects.order_by("-version").first().suspended == []
 
 
-def test_revocation_needs_a_second_person(issued, reviewer, second_reviewer, checkpoints):
+def test_revocation_needs_a_second_person(
+    issued, reviewer, second_reviewer, checkpoints, django_capture_on_commit_callbacks
+):
     revocation = services.request_revocation(actor=reviewer, pass_obj=issued, reason="骑手离职")
     with pytest.raises(PermissionDenied):
         services.approve_revocation(actor=reviewer, revocation=revocation)
     issued.refresh_from_db()
     assert issued.status == PassStatus.VALID
-    services.approve_revocation(actor=second_reviewer, revocation=revocation)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.approve_revocation(actor=second_reviewer, revocation=revocation)
     issued.refresh_from_db()
     assert issued.status == PassStatus.REVOKED
     assert services.server_verify(issued.payload, checkpoints["ZYHY-N"], NOW).reason == "revoked"

@@ -1,15 +1,21 @@
 // Service worker of the gate verifier: the page and its scripts come from the cache when offline;
-// the signed trust list, the signed revocation list and the checkpoint list are fetched fresh when possible and cached for offline use.
+// the signed trust, revocation and checkpoint lists are fetched fresh when possible and cached for offline use.
 "use strict";
-var CACHE = "zoneops-verifier-v2";
+var CACHE = "zoneops-verifier-v3";
 var SHELL = ["/passes/verify", "/static/passes/verifier.js", "/static/passes/verifier-page.js", "/static/passes/passes.css"];
-var LISTS = ["/api/v1/passes/trust-list", "/api/v1/passes/revocations", "/api/v1/checkpoints"];
+var LISTS = ["/api/v1/passes/trust-list", "/api/v1/passes/revocations", "/api/v1/passes/checkpoint-list"];
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.addAll(SHELL); }).then(function () { return self.skipWaiting(); }));
 });
 
-self.addEventListener("activate", function (event) { event.waitUntil(self.clients.claim()); });
+self.addEventListener("activate", function (event) {
+  // Earlier versions' caches (e.g. the unsigned checkpoint list) are dropped.
+  event.waitUntil(caches.keys().then(function (names) {
+    return Promise.all(names.filter(function (name) { return name.indexOf("zoneops-verifier-") === 0 && name !== CACHE; })
+      .map(function (name) { return caches.delete(name); }));
+  }).then(function () { return self.clients.claim(); }));
+});
 
 self.addEventListener("fetch", function (event) {
   var url = new URL(event.request.url);

@@ -1,4 +1,4 @@
-// Gate verifier page: keeps the key list, the revocation list and the checkpoint list offline,
+// Gate verifier page: keeps the signed key list, revocation list and checkpoint list offline,
 // checks passes with verifier.js (no network needed), queues scans and uploads them when back online.
 (function () {
   "use strict";
@@ -20,6 +20,7 @@
   var V = window.ZonePassVerifier;
   var trust = {};
   var lists = null;  // the verified revocation list held: {version, issuedAt, revoked, suspended}
+  var places = null;  // the verified checkpoint list held: {issuedAt, checkpoints: [{code, name, areas}]}
   var refused = "";  // why the last fetched lists were refused (bad root signature, older version)
   var rootKey = null;
   var rootBlock = document.getElementById("zone-root-key");
@@ -50,7 +51,7 @@
   }
 
   function fillCheckpoints() {
-    var list = load("checkpoints", []);
+    var list = places ? places.checkpoints : [];
     var chosen = load("checkpoint", "");
     els.checkpoint.innerHTML = "";
     list.forEach(function (c) {
@@ -66,21 +67,31 @@
   function loadHeld() {
     var signedTrust = load("trustlist", null);
     var signedRevocations = load("revocations", null);
+    var signedCheckpoints = load("checkpointlist", null);
     return Promise.all([
       signedTrust ? V.openTrustList(signedTrust, rootKey).then(function (t) { return t.trust; }, function () { return {}; }) : {},
-      signedRevocations ? V.openRevocations(signedRevocations, rootKey).catch(function () { return null; }) : null
-    ]).then(function (held) { trust = held[0]; lists = held[1]; });
+      signedRevocations ? V.openRevocations(signedRevocations, rootKey).catch(function () { return null; }) : null,
+      signedCheckpoints ? V.openCheckpoints(signedCheckpoints, rootKey).catch(function () { return null; }) : null
+    ]).then(function (held) { trust = held[0]; lists = held[1]; places = held[2]; });
   }
 
+  // All three lists or none: each must carry the pinned root key's signature and be no older than the one held.
   function fetchLists() {
-    return Promise.all([getJSON("/passes/trust-list"), getJSON("/passes/revocations"), getJSON("/checkpoints")])
+    return Promise.all([getJSON("/passes/trust-list"), getJSON("/passes/revocations"), getJSON("/passes/checkpoint-list")])
       .then(function (parts) {
-        return Promise.all([V.openTrustList(parts[0].signed, rootKey), V.openRevocations(parts[1].signed, rootKey)]).then(
+        return Promise.all([
+          V.openTrustList(parts[0].signed, rootKey), V.openRevocations(parts[1].signed, rootKey),
+          V.openCheckpoints(parts[2].signed, rootKey)
+        ]).then(
           function (opened) {
-            if (lists && opened[1].version < lists.version) { refused = root.dataset.listsOlder; return; }
+            if ((lists && opened[1].version < lists.version) || (places && opened[2].issuedAt < places.issuedAt)) {
+              refused = root.dataset.listsOlder;
+              return;
+            }
             save("trustlist", parts[0].signed);
             save("revocations", parts[1].signed);
-            save("checkpoints", parts[2].items);
+            save("checkpointlist", parts[2].signed);
+            localStorage.removeItem(STORE + "checkpoints");  // the unsigned list of earlier versions
             refused = "";
           },
           function () { refused = root.dataset.listsRefused; }  // not signed by the pinned root key: keep what we hold
@@ -93,14 +104,14 @@
       .then(function (key) { rootKey = key; return loadHeld(); })
       .then(fetchLists)
       .then(loadHeld)
-      .catch(function () { refused = root.dataset.listsRefused; trust = {}; lists = null; })
+      .catch(function () { refused = root.dataset.listsRefused; trust = {}; lists = null; places = null; })
       .then(function () { fillCheckpoints(); showLists(); });
   }
 
   function currentCheckpoint() {
     var code = els.checkpoint.value;
-    var found = load("checkpoints", []).filter(function (c) { return c.code === code; })[0];
-    return found ? { code: found.code, areas: found.area ? [found.area] : [] } : { code: code, areas: [] };
+    var found = (places ? places.checkpoints : []).filter(function (c) { return c.code === code; })[0];
+    return found ? { code: found.code, areas: found.areas } : { code: code, areas: [] };
   }
 
   function render(result) {
@@ -158,7 +169,7 @@
     var checkpoint = currentCheckpoint();
     V.verify(payload, checkpoint, Date.now(), trust, held).then(function (result) {
       render(result);
-      queueScan(payload, checkpoint.code);
+      if (checkpoint.code) { queueScan(payload, checkpoint.code); }  // no verified checkpoint list: nothing to log
       els.payload.value = "";
     });
   }

@@ -259,6 +259,26 @@
     });
   }
 
+  // Checkpoint list {"checkpoints": [{code, name, areas}], "issued_at"} -> {issuedAt ms, checkpoints}; a device takes
+  // its gate and the areas covering it only from here, so a tampered list cannot widen what a pass is good for.
+  function openCheckpoints(signed, rootKey) {
+    return openSigned(signed, rootKey).then(function (body) {
+      var list = plain(body);
+      var text = function (x, max) { return typeof x === "string" && x.length > 0 && x.length <= max; };
+      var valid = list && typeof list.issued_at === "number" && Array.isArray(list.checkpoints) &&
+        list.checkpoints.every(function (c) {
+          return c && text(c.code, 30) && typeof c.name === "string" && Array.isArray(c.areas) &&
+            c.areas.every(function (a) { return text(a, 30); });
+        });
+      if (!valid) { throw new FormatError("checkpoint list"); }
+      return {
+        issuedAt: list.issued_at * 1000,
+        checkpoints: list.checkpoints.map(function (c) { return { code: c.code, name: c.name, areas: c.areas.slice() }; })
+      };
+    });
+  }
+
   global.ZonePassVerifier = {
-    importRoot: importRoot, openTrustList: openTrustList, openRevocations: openRevocations, verify: verify, importJwks: importJwks, b45decode: b45decode, cborDecode: cborDecode };
+    importRoot: importRoot, openTrustList: openTrustList, openRevocations: openRevocations, openCheckpoints: openCheckpoints,
+    verify: verify, importJwks: importJwks, b45decode: b45decode, cborDecode: cborDecode };
 })(window);
