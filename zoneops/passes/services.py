@@ -204,13 +204,27 @@ def jwks() -> dict[str, Any]:
     return {"keys": [jwk_of(key) for key in rows.order_by("created_at", "pk")]}
 
 
+def trust_list_version(rows: Iterable[SigningKey]) -> int:
+    """The key table's change count: every key created, retired or withdrawn adds one, so it only grows.
+
+    Derived from the rows rather than a stored counter, so a key changed outside the services still moves it on;
+    keys are never deleted (withdraw them), which is what keeps it from going back.
+    """
+    return sum(1 + (key.retired_at is not None) + (key.withdrawn_at is not None) for key in rows)
+
+
 def signed_trust_list() -> dict[str, Any]:
-    """The JWKS signed by the zone root key: {"root": jwk, "signed": base64url(COSE_Sign1(CBOR JWKS))}."""
+    """The JWKS signed by the zone root key, versioned so that verifiers can refuse an older (replayed) one.
+
+    `signed` = base64url(COSE_Sign1(CBOR {"keys": [jwk], "version": n, "issued_at": unix})).
+    """
     root, private = root_key()
-    body = jwks()
-    body["issued_at"] = int(clock.now().timestamp())
+    # One query for both the keys and the version: a key withdrawn meanwhile cannot pair old keys with a new version.
+    rows = list(SigningKey.objects.select_related("department").order_by("created_at", "pk"))
+    listed = [jwk_of(key) for key in rows if key.purpose == KeyPurpose.PASS and key.withdrawn_at is None]
+    body = {"keys": listed, "version": trust_list_version(rows), "issued_at": int(clock.now().timestamp())}
     signed = cose.sign1(cbor2.dumps(body), private, bytes.fromhex(root.kid))
-    return {"root": jwk_of(root), "keys": body["keys"], "issued_at": body["issued_at"], "signed": b64url(signed)}
+    return {"root": jwk_of(root), **body, "signed": b64url(signed)}
 
 
 def checkpoint_list() -> list[dict[str, Any]]:

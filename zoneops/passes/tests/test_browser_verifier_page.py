@@ -253,3 +253,59 @@ def test_verifier_refuses_a_tampered_checkpoint_list(live_server, client, guard,
         finally:
             browser.close()
     assert errors == []
+
+
+def test_verifier_refuses_an_older_trust_list_with_a_withdrawn_key(
+    live_server, client, guard, reviewer, station, scj_key
+):
+    """A genuine trust list from before a key was withdrawn (root signature valid, version lower), replayed:
+    refused, the newer list held stays in force, and the withdrawn key's pass stays red (unknown_key)."""
+    issued = _issue_rider_pass(reviewer, station)
+    old = services.signed_trust_list()
+    services.withdraw_key(actor=None, kid=scj_key.kid, note="compromised")
+    current = services.signed_trust_list()
+    assert current["version"] > old["version"] and current["keys"] == [] and len(old["keys"]) == 1
+    services.publish_revocation_list(actor=None)
+    client.force_login(guard)
+    session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    import json
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        try:
+            context = browser.new_context(service_workers="block")  # every list request meets the route below
+            context.add_cookies(
+                [{"name": django_settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+            )
+            page = context.new_page()
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            held = "localStorage.getItem('zoneops.verifier.trustlist')"
+            # The current list (without the withdrawn key) is loaded: the key's pass is red.
+            page.goto(f"{live_server.url}/passes/verify", wait_until="networkidle")
+            page.wait_for_selector("[data-lists].text-success")
+            genuine = page.evaluate(held)
+            assert genuine is not None
+            page.fill("[data-payload]", issued.payload)
+            page.click("[data-check]")
+            page.wait_for_selector(".zo-verdict-red")
+            assert "Unknown issuer key" in page.inner_text("[data-result]")
+            # The older list, still listing the key, is replayed: refused with the reason, the held list stays.
+            context.route(
+                "**/api/v1/passes/trust-list",
+                lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(old)),
+            )
+            page.reload(wait_until="networkidle")
+            page.wait_for_selector("[data-lists].text-danger")
+            assert "Key list refused: older than the one held" in page.inner_text("[data-lists]")
+            assert page.evaluate(held) == genuine
+            page.fill("[data-payload]", issued.payload)
+            page.click("[data-check]")
+            page.wait_for_selector(".zo-verdict-red")
+            assert "Unknown issuer key" in page.inner_text("[data-result]")
+            assert "李嘉庆" not in page.inner_text("[data-result]")
+        finally:
+            browser.close()
+    assert errors == []

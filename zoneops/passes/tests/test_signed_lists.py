@@ -1,5 +1,5 @@
-"""The lists offline verifiers hold: the signed checkpoint list, and the revocation list (read-only GET,
-published when a status changes, re-signed by the hourly task)."""
+"""The lists offline verifiers hold: the versioned trust list, the signed checkpoint list, and the revocation list
+(read-only GET, published when a status changes, re-signed by the hourly task)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import cbor2
 from zoneops.audit.models import AuditEvent
 from zoneops.core import schedule
 from zoneops.passes import cose, registry, services
-from zoneops.passes.models import Checkpoint, RevocationList
+from zoneops.passes.models import Checkpoint, RevocationList, SigningKey
 from zoneops.passes.tasks import refresh_revocation_list_task
 from zoneops.passes.tests.conftest import tampered_checkpoint_list
 
@@ -24,6 +24,64 @@ def _unb64(text: str) -> bytes:
 def _root_public():
     root, _private = services.root_key()
     return root, cose.load_public_pem(root.public_key_pem)
+
+
+# --- the trust list -------------------------------------------------------------------------------
+
+
+def _trust_content(trust_list: dict) -> dict:
+    """The signed content of a trust list, after checking the root signature."""
+    message = cose.parse_sign1(_unb64(trust_list["signed"]))
+    _root, public = _root_public()
+    assert message.kid.hex() == _root.kid and cose.check_signature(message, public)
+    return cbor2.loads(message.payload)
+
+
+def _kids(content: dict) -> list[str]:
+    return [_unb64(jwk["kid"]).hex() for jwk in content["keys"]]
+
+
+def test_trust_list_is_signed_with_its_version(client, frozen, scj_key):
+    body = client.get("/api/v1/passes/trust-list").json()
+    content = _trust_content(body)
+    assert content == {"keys": body["keys"], "version": body["version"], "issued_at": body["issued_at"]}
+    assert _kids(content) == [scj_key.kid]
+    assert content["issued_at"] == int(frozen.timestamp())
+    assert content["version"] == 2  # the SCJ key and the root key, each created once
+
+
+def test_reading_the_trust_list_keeps_its_version(client, frozen, time_machine, scj_key):
+    first = services.signed_trust_list()
+    time_machine.move_to(frozen + dt.timedelta(hours=1), tick=False)
+    again = client.get("/api/v1/passes/trust-list").json()
+    assert again["version"] == first["version"]
+    assert again["issued_at"] == first["issued_at"] + 3600  # signed afresh, same keys
+
+
+def test_withdrawing_a_key_bumps_the_version_and_drops_the_key(frozen, scj, kk, scj_key):
+    kk_key = services.create_signing_key(actor=None, department=kk, allowed_types=["rider"])
+    before = _trust_content(services.signed_trust_list())
+    assert sorted(_kids(before)) == sorted([scj_key.kid, kk_key.kid])
+    services.withdraw_key(actor=None, kid=scj_key.kid, note="leaked")
+    after = _trust_content(services.signed_trust_list())
+    assert _kids(after) == [kk_key.kid]
+    assert after["version"] == before["version"] + 1
+
+
+def test_rotating_a_key_bumps_the_version_and_keeps_the_old_key(frozen, scj, scj_key):
+    before = services.signed_trust_list()["version"]
+    rotated = services.create_signing_key(actor=None, department=scj, allowed_types=["rider", "freight"])
+    after = _trust_content(services.signed_trust_list())
+    assert after["version"] == before + 2  # the new key created, the old one retired
+    assert _kids(after) == [scj_key.kid, rotated.kid]  # the retired key still verifies its passes
+
+
+def test_a_key_withdrawn_outside_the_services_still_bumps_the_version(frozen, scj_key):
+    """The version is derived from the key rows, not a counter that only the services move."""
+    before = services.signed_trust_list()["version"]
+    SigningKey.objects.filter(kid=scj_key.kid).update(withdrawn_at=frozen)
+    after = _trust_content(services.signed_trust_list())
+    assert (after["version"], after["keys"]) == (before + 1, [])
 
 
 # --- the checkpoint list --------------------------------------------------------------------------

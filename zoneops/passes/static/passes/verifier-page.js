@@ -19,6 +19,7 @@
   };
   var V = window.ZonePassVerifier;
   var trust = {};
+  var trustVersion = null;  // the version of the verified trust list held (null: none held)
   var lists = null;  // the verified revocation list held: {version, issuedAt, revoked, suspended}
   var places = null;  // the verified checkpoint list held: {issuedAt, checkpoints: [{code, name, areas}]}
   var refused = "";  // why the last fetched lists were refused (bad root signature, older version)
@@ -69,13 +70,19 @@
     var signedRevocations = load("revocations", null);
     var signedCheckpoints = load("checkpointlist", null);
     return Promise.all([
-      signedTrust ? V.openTrustList(signedTrust, rootKey).then(function (t) { return t.trust; }, function () { return {}; }) : {},
+      signedTrust ? V.openTrustList(signedTrust, rootKey).catch(function () { return null; }) : null,
       signedRevocations ? V.openRevocations(signedRevocations, rootKey).catch(function () { return null; }) : null,
       signedCheckpoints ? V.openCheckpoints(signedCheckpoints, rootKey).catch(function () { return null; }) : null
-    ]).then(function (held) { trust = held[0]; lists = held[1]; places = held[2]; });
+    ]).then(function (held) {
+      trust = held[0] ? held[0].trust : {};
+      trustVersion = held[0] ? held[0].version : null;
+      lists = held[1];
+      places = held[2];
+    });
   }
 
   // All three lists or none: each must carry the pinned root key's signature and be no older than the one held.
+  // An older trust list is a replay that could bring back a withdrawn (compromised) key.
   function fetchLists() {
     return Promise.all([getJSON("/passes/trust-list"), getJSON("/passes/revocations"), getJSON("/passes/checkpoint-list")])
       .then(function (parts) {
@@ -84,6 +91,10 @@
           V.openCheckpoints(parts[2].signed, rootKey)
         ]).then(
           function (opened) {
+            if (trustVersion !== null && opened[0].version < trustVersion) {
+              refused = root.dataset.trustOlder;
+              return;
+            }
             if ((lists && opened[1].version < lists.version) || (places && opened[2].issuedAt < places.issuedAt)) {
               refused = root.dataset.listsOlder;
               return;
@@ -104,7 +115,7 @@
       .then(function (key) { rootKey = key; return loadHeld(); })
       .then(fetchLists)
       .then(loadHeld)
-      .catch(function () { refused = root.dataset.listsRefused; trust = {}; lists = null; places = null; })
+      .catch(function () { refused = root.dataset.listsRefused; trust = {}; trustVersion = null; lists = null; places = null; })
       .then(function () { fillCheckpoints(); showLists(); });
   }
 

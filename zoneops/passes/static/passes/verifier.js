@@ -237,12 +237,17 @@
     });
   }
 
-  // Trust list (signed JWKS) -> the same trust map as importJwks, only from the signed content.
+  // Trust list (signed JWKS with a version) -> {trust, version, issuedAt ms}, the trust map as importJwks makes it,
+  // only from the signed content. A list from before versions counts as version 0, older than any versioned one.
   function openTrustList(signed, rootKey) {
     return openSigned(signed, rootKey).then(function (body) {
       var jwks = plain(body);
       if (!jwks || !Array.isArray(jwks.keys) || typeof jwks.issued_at !== "number") { throw new FormatError("trust list"); }
-      return importJwks(jwks).then(function (trust) { return { trust: trust, issuedAt: jwks.issued_at * 1000 }; });
+      var version = jwks.version === undefined ? 0 : jwks.version;
+      if (typeof version !== "number" || version < 0 || Math.floor(version) !== version) { throw new FormatError("trust list"); }
+      return importJwks(jwks).then(function (trust) {
+        return { trust: trust, version: version, issuedAt: jwks.issued_at * 1000 };
+      });
     });
   }
 
