@@ -169,7 +169,9 @@ class CaseQuerySet(ScopedQuerySet):
                 # "+ 0" keeps the department index out of the plan, so the ORDER BY index drives it;
                 # EXISTS probes one case's tasks instead of materialising every task of the department.
                 qs = qs.alias(scan_department=F("department_id") + 0)
-                in_task = Exists(CaseTask.objects.filter(case=OuterRef("pk"), department__in=ids))
+                # "+ 0" again so the probe looks up the case's few tasks, not every task of the department.
+                tasks = CaseTask.objects.alias(scan_department=F("department_id") + 0)
+                in_task = Exists(tasks.filter(case=OuterRef("pk"), scan_department__in=ids))
                 condition |= Q(scan_department__in=ids) | Q(in_task)
             else:
                 # A subquery keeps one row per case, so callers need no DISTINCT.
