@@ -3,6 +3,7 @@
 Run by `manage.py demo` before every other app's builder. It leaves in `demo.objects`:
   "departments": {code: Department}, "roles": {code: Role}, "users": {username: User},
   "demo_users": [(username, label)] for the credentials file.
+Departments get their heads (负责人) from HEADS, which the service desk's supervision notices go to.
 Re-running updates names, roles and passwords in place; nothing is ever duplicated.
 This is bootstrap data without an acting user, so it writes through the ORM (and the tree helper)
 directly; each object it creates for the first time is still recorded in the audit trail.
@@ -264,6 +265,47 @@ def staff_users() -> list[UserSpec]:
     return specs
 
 
+# Heads of the bureaus and offices whose only demo staff were clerks; usernames sort after "<code>-01", so the
+# clerk stays the one the service-desk demo picks to handle tasks.
+HEAD_USERS: list[UserSpec] = [
+    UserSpec("xsj-head", "陈立群", "XSJ", "行政审批局局长", ("department_staff",), "13906280012"),
+    UserSpec("zjj-head", "吴建平", "ZJJ", "住建局局长", ("department_staff",), "13906280013"),
+    UserSpec("yjj-head", "蒋卫国", "YJJ", "应急管理局局长", ("department_staff",), "13906280014"),
+    UserSpec("jfj-head", "曹永明", "JFJ", "经济发展局局长", ("department_staff",), "13906280015"),
+    UserSpec("zzb-head", "许文涛", "ZZB", "组织部部长", ("department_staff",), "13906280016"),
+    UserSpec("kk-head", "潘志刚", "KK", "卡口办主任", ("department_staff",), "13906280017"),
+]
+
+# Posts (兼职) that make a head a member of the unit they lead: (username, department code, job title).
+HEAD_POSTS: list[tuple[str, str, str]] = [("yjj-head", "ZB-QY", "企业专班组长")]
+
+# Department code -> username of its head: every unit that leads service-desk cases in the demo has one.
+HEADS: dict[str, str] = {
+    "NTDZ": "leader",
+    "TCJ": "tcj-01",
+    "TCJ-1": "invest",
+    "XSJ": "xsj-head",
+    "XSJ-DESK": "desk",
+    "SCJ": "msb",
+    "ZJJ": "zjj-head",
+    "YJJ": "yjj-head",
+    "JFJ": "jfj-head",
+    "JFJ-TJ": "stats",
+    "ZZB": "zzb-head",
+    "ZB-QY": "yjj-head",
+    "KK": "kk-head",
+    "ZX-ZYHY": "yuanhui",
+    # A grid's one grid worker is the person answerable for it.
+    "ZX-ZYHY-01": "gridworker",
+    "ZX-ZYHY-02": "zx-zyhy-02-01",
+    "ZX-ZYHY-03": "zx-zyhy-03-01",
+    "ZX-ZH-01": "zx-zh-01-01",
+    "XH-XH-01": "xh-xh-01-01",
+    "ZXZ-ZX-01": "zxz-zx-01-01",
+    "NH-XK-01": "nh-xk-01-01",
+}
+
+
 def _permission(code: str) -> Permission | None:
     app_label, _, codename = code.partition(".")
     return Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
@@ -373,13 +415,35 @@ def build_users(specs: Iterable[UserSpec], *, password: str, departments, roles,
     return users
 
 
+def build_heads(*, departments: dict[str, Department], users: dict[str, User], say) -> None:
+    """Give the heads their posts in the units they lead, then set each department's head (changes are audited)."""
+    for username, code, title in HEAD_POSTS:
+        Post.objects.update_or_create(user=users[username], department=departments[code], defaults={"title": title})
+    for code, username in HEADS.items():
+        department, head = departments[code], users[username]
+        if department.head_id != head.pk:
+            before = department.head_id
+            Department.objects.filter(pk=department.pk).update(head=head)
+            department.head = head
+            record(
+                None,
+                actions.DEPARTMENT_UPDATED,
+                department,
+                username=DEMO_ACTOR,
+                note="demo zone",
+                changes={"head": [before, head.pk]},
+            )
+    say(f"  department heads: {len(HEADS)}")
+
+
 def build(demo) -> None:
     """Accounts part of the demo zone."""
     demo.say("Accounts: departments, roles, users")
     departments = build_departments(demo.say)
     roles = build_roles(demo.say)
-    specs = PRIMARY_USERS + staff_users()
+    specs = PRIMARY_USERS + staff_users() + HEAD_USERS
     users = build_users(specs, password=demo.password, departments=departments, roles=roles, say=demo.say)
+    build_heads(departments=departments, users=users, say=demo.say)
     demo.objects["departments"] = departments
     demo.objects["roles"] = roles
     demo.objects["users"] = users

@@ -54,7 +54,7 @@ ADMIN_PERMISSION_APPS = frozenset({"accounts", "audit"})
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _LIST_SPLIT = re.compile(r"[,，、;；\s]+")
 
-DEPARTMENT_FIELDS = ("code", "name", "short_name", "kind", "parent", "sort_order", "phone", "is_active")
+DEPARTMENT_FIELDS = ("code", "name", "short_name", "kind", "parent", "sort_order", "phone", "head", "is_active")
 USER_FIELDS = ("username", "full_name", "department", "title", "mobile", "is_staff", "is_active")
 ROLE_FIELDS = ("code", "name", "description", "data_scope", "admin_kind", "is_active")
 
@@ -122,6 +122,17 @@ def visible_users(actor: User) -> QuerySet[User]:
 def visible_roles(actor: User) -> QuerySet[Role]:
     """Roles the actor may manage."""
     return Role.objects.visible_to(actor, MANAGE_ROLE)
+
+
+def is_member(user: User, department: Department) -> bool:
+    """Whether the user belongs to the department: as their main department or through a post (兼职) in it."""
+    return user.department_id == department.pk or Post.objects.filter(user=user, department=department).exists()
+
+
+def head_candidates(department: Department) -> QuerySet[User]:
+    """Who may head the department: its active members (main department or post)."""
+    members = User.objects.filter(is_active=True).filter(Q(department=department) | Q(posts__department=department))
+    return members.distinct().order_by("username")
 
 
 def departments_for_users(actor: User) -> QuerySet[Department]:
@@ -232,6 +243,38 @@ def _clean_sort_order(value: Any) -> int:
     return number
 
 
+def _clean_head(department: Department | None, head: User | None) -> User | None:
+    """The head must be an active user who belongs to the department (main department or post)."""
+    if head is None:
+        return None
+    found = User.objects.filter(pk=head.pk).first()
+    if found is None or not found.is_active:
+        raise DomainError(_("The head must be an active user."), field="head")
+    if department is None:
+        raise DomainError(
+            _("A new department has no members yet: add its members first, then choose its head."), field="head"
+        )
+    if not is_member(found, department):
+        raise DomainError(
+            _("%(user)s is not a member of %(department)s (main department or post) and cannot head it.")
+            % {"user": found.display_name, "department": department.name},
+            field="head",
+        )
+    return found
+
+
+def _release_headships(*, actor: User, user: User, note: str) -> None:
+    """Clear the head of each department the user heads but no longer may: disabled, or no longer a member."""
+    headed = Department.objects.filter(head=user)
+    if user.is_active:
+        posts = Post.objects.filter(user=user).values("department_id")
+        headed = headed.exclude(pk=user.department_id).exclude(pk__in=posts)
+    for department in headed:
+        Department.objects.filter(pk=department.pk).update(head=None, updated_at=clock.now())
+        department.head = None
+        record(actor, actions.DEPARTMENT_UPDATED, department, note=note, changes={"head": [user.pk, None]})
+
+
 def _require_parent(actor: User, parent: Department | None) -> Department | None:
     """A new or moved department hangs under a parent in scope; only an all-data scope may make roots."""
     if parent is None:
@@ -257,12 +300,14 @@ def create_department(
     short_name: str = "",
     sort_order: int = 0,
     phone: str = "",
+    head: User | None = None,
 ) -> Department:
     """Add a department under `parent` (in the actor's scope) and place it in the tree."""
     _require_perm(actor, MANAGE_DEPARTMENT)
     code = _clean_code(code)
     name = _clean_name(name)
     kind = _clean_kind(kind)
+    _clean_head(None, head)
     parent = _require_parent(actor, parent)
     if parent is not None and not parent.is_active:
         raise DomainError(_("The parent department is disabled."), field="parent")
@@ -294,11 +339,13 @@ def update_department(
     short_name: str = "",
     sort_order: int = 0,
     phone: str = "",
+    head: User | None = None,
 ) -> Department:
     """Change a department's own fields (not its place in the tree); the audit event keeps before and after."""
     _require_perm(actor, MANAGE_DEPARTMENT)
     department = _require_department(actor, department)
     before = snapshot(department, DEPARTMENT_FIELDS)
+    head = _clean_head(department, head)
     code = _clean_code(code)
     if Department.objects.filter(code__iexact=code).exclude(pk=department.pk).exists():
         raise DomainError(_("A department with code %(code)s already exists.") % {"code": code}, field="code")
@@ -308,9 +355,12 @@ def update_department(
     department.short_name = (short_name or "").strip()[:40]
     department.sort_order = _clean_sort_order(sort_order)
     department.phone = (phone or "").strip()[:40]
+    department.head = head
     changes = diff(before, snapshot(department, DEPARTMENT_FIELDS))
     if changes:
-        department.save(update_fields=["code", "name", "kind", "short_name", "sort_order", "phone", "updated_at"])
+        department.save(
+            update_fields=["code", "name", "kind", "short_name", "sort_order", "phone", "head", "updated_at"]
+        )
         record(actor, actions.DEPARTMENT_UPDATED, department, changes=changes)
     return department
 
@@ -578,6 +628,7 @@ def update_user(
         user.save(update_fields=["full_name", "department", "mobile", "mobile_digest", "title", "is_staff"])
         forget(user)
         record(actor, actions.USER_UPDATED, user, changes=changes)
+        _release_headships(actor=actor, user=user, note=_("The head left the department."))
     return user
 
 
@@ -595,6 +646,7 @@ def disable_user(*, actor: User, user: User) -> User:
     User.objects.filter(pk=user.pk).update(is_active=False)
     user.is_active = False
     record(actor, actions.USER_DISABLED, user, changes={"is_active": [True, False]})
+    _release_headships(actor=actor, user=user, note=_("The head was disabled."))
     end_sessions(actor=actor, user=user, reason="disabled")
     return user
 
@@ -646,6 +698,7 @@ def set_user_posts(*, actor: User, user: User, posts: Sequence[tuple[Department,
         forget(user)
         forget(given)
         record(actor, actions.USER_UPDATED, user, changes={"posts": [before, after]})
+        _release_headships(actor=actor, user=user, note=_("The head left the department."))
     return user
 
 
@@ -826,6 +879,7 @@ DEPARTMENT_COLUMNS = (
     Column("kind", "类型", 16, required=True),
     Column("parent", "上级部门编码", 16),
     Column("sort_order", "排序", 8),
+    Column("head", "负责人", 16),
 )
 USER_COLUMNS = (
     Column("username", "用户名", 16, required=True),
@@ -882,6 +936,15 @@ def import_departments(*, actor: User, rows: list[tuple[int, dict[str, Any]]]) -
     def err(number: int, key: str, message: str) -> RowError:
         return RowError(number, _header(key, columns), message)
 
+    def head_error(username: str) -> str:
+        user = User.objects.filter(username__iexact=username).first()
+        if user is None:
+            return _("no user with this username")
+        if not user.is_active:
+            return _("is disabled")
+        # Every row creates a department, and a new department has no members for the head to come from.
+        return _("is not a member of the new department; choose the head after adding its members")
+
     def validate(number: int, record_: dict[str, Any]) -> tuple[dict[str, Any], list[RowError]]:
         errors: list[RowError] = []
         code = _text(record_["code"])
@@ -922,6 +985,9 @@ def import_departments(*, actor: User, rows: list[tuple[int, dict[str, Any]]]) -
                 sort_order = int(sort_text)
             else:
                 errors.append(err(number, "sort_order", _("is not a whole number")))
+        head = _text(record_.get("head"))
+        if head:
+            errors.append(err(number, "head", head_error(head)))
         if code:
             in_file.add(code.upper())
         row = {
@@ -1077,7 +1143,7 @@ def import_users(*, actor: User, rows: list[tuple[int, dict[str, Any]]]) -> Impo
 
 def department_template() -> tuple[tuple[Column, ...], list[Any]]:
     """Columns and an example row of the department import template."""
-    return department_columns(), ["JCB-01", "示例科室", str(DepartmentKind.OFFICE.label), "", 10]
+    return department_columns(), ["JCB-01", "示例科室", str(DepartmentKind.OFFICE.label), "", 10, ""]
 
 
 def user_template() -> tuple[tuple[Column, ...], list[Any]]:
@@ -1089,13 +1155,14 @@ def export_departments(*, actor: User, departments: QuerySet[Department]) -> Wor
     """The department list as a report (only rows in the actor's scope)."""
     _require_perm(actor, MANAGE_DEPARTMENT)
     scoped = departments & visible_departments(actor)
-    rows = flatten_tree(scoped.select_related("parent").annotate(member_count=Count("members")))
+    rows = flatten_tree(scoped.select_related("parent", "head").annotate(member_count=Count("members")))
     columns = (
         Column("code", _("Code"), 14),
         Column("name", _("Name"), 32),
         Column("kind", _("Kind"), 14),
         Column("parent", _("Parent code"), 14),
         Column("sort_order", _("Sort order"), 8),
+        Column("head", _("Head (username)"), 16),
         Column("members", _("Members"), 8),
         Column("status", _("Status"), 8),
     )
@@ -1109,6 +1176,7 @@ def export_departments(*, actor: User, departments: QuerySet[Department]) -> Wor
                 row.department.get_kind_display(),
                 row.department.parent.code if row.department.parent_id else "",
                 row.department.sort_order,
+                row.department.head.username if row.department.head_id else "",
                 row.department.member_count,
                 str(_("Active") if row.department.is_active else _("Disabled")),
             ]

@@ -7,7 +7,7 @@ from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
 from zoneops.accounts import org
-from zoneops.accounts.models import AdminKind, DataScope, Department, DepartmentKind, Role
+from zoneops.accounts.models import AdminKind, DataScope, Department, DepartmentKind, Role, User
 
 STATUS_CHOICES = [("", _("All")), ("active", _("Active")), ("disabled", _("Disabled"))]
 
@@ -17,6 +17,14 @@ class DepartmentChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj: Department) -> str:
         return "\u3000" * obj.depth + f"{obj.name}（{obj.code}）"
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    """A user select showing name, username and job title."""
+
+    def label_from_instance(self, obj: User) -> str:
+        label = f"{obj.display_name}（{obj.username}）"
+        return f"{label} {obj.title}" if obj.title else label
 
 
 class DepartmentMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -72,7 +80,7 @@ class DepartmentFilterForm(StyledForm):
 
 
 class DepartmentForm(StyledForm):
-    """A department's own fields; `parent` only when creating (moving has its own page)."""
+    """A department's own fields; `parent` only when creating (moving has its own page), `head` only when editing."""
 
     parent = DepartmentChoiceField(
         label=_("Parent department"),
@@ -86,13 +94,24 @@ class DepartmentForm(StyledForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=DepartmentKind.choices)
     sort_order = forms.IntegerField(label=_("Sort order"), min_value=0, initial=0)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    head = UserChoiceField(
+        label=_("Head"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("(none)"),
+        help_text=_("An active member of the department (main department or post)."),
+    )
 
-    def __init__(self, *args, actor=None, with_parent: bool = True, **kwargs):
+    def __init__(self, *args, actor=None, with_parent: bool = True, department: Department | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if with_parent:
             self.fields["parent"].queryset = _ordered_queryset(org.visible_departments(actor).active())
         else:
             del self.fields["parent"]
+        if department is None:
+            del self.fields["head"]  # a new department has no members to choose from
+        else:
+            self.fields["head"].queryset = org.head_candidates(department)
 
 
 class DepartmentMoveForm(StyledForm):

@@ -129,7 +129,7 @@ def _department_rows(request: HttpRequest):
 def department_list(request: HttpRequest) -> HttpResponse:
     """The department tree as a table; a search shows the matching departments with their place in the tree."""
     form, queryset, filtered = _department_rows(request)
-    queryset = queryset.select_related("parent").annotate(member_count=Count("members", distinct=True))
+    queryset = queryset.select_related("parent", "head").annotate(member_count=Count("members", distinct=True))
     rows = org.flatten_tree(queryset)
     context = {
         "form": form,
@@ -159,7 +159,7 @@ def department_create(request: HttpRequest) -> HttpResponse:
 
 
 def _department_or_404(request: HttpRequest, pk: int) -> Department:
-    return get_object_or_404(org.visible_departments(request.user).select_related("parent"), pk=pk)
+    return get_object_or_404(org.visible_departments(request.user).select_related("parent", "head"), pk=pk)
 
 
 @permission_required(org.MANAGE_DEPARTMENT)
@@ -183,8 +183,11 @@ def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def department_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a department's own fields."""
     department = _department_or_404(request, pk)
-    initial = {f: getattr(department, f) for f in ("code", "name", "short_name", "kind", "sort_order", "phone")}
-    form = DepartmentForm(request.POST or None, actor=request.user, with_parent=False, initial=initial)
+    fields = ("code", "name", "short_name", "kind", "sort_order", "phone", "head")
+    initial = {f: getattr(department, f) for f in fields}
+    form = DepartmentForm(
+        request.POST or None, actor=request.user, with_parent=False, department=department, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
             org.update_department(actor=request.user, department=department, **form.cleaned_data)

@@ -139,10 +139,6 @@ def _move_task(task: CaseTask, to: str, extra: dict[str, Any] | None = None) -> 
     return transition(task, to=to, table=TASK_TRANSITIONS, extra=extra)
 
 
-# Job titles that mark a department's head until accounts records one (RuoYi's sys_dept.leader).
-HEAD_TITLE_SUFFIXES = ("局长", "主任", "书记", "科长", "部长", "组长")
-
-
 def _department_recipients(department: Department, *, heads: bool) -> list[User]:
     """Active members (main department or post) holding the handling permission; with `heads`, its head too."""
     members = User.objects.filter(is_active=True).filter(Q(department=department) | Q(posts__department=department))
@@ -151,13 +147,10 @@ def _department_recipients(department: Department, *, heads: bool) -> list[User]
         roles__permissions__content_type__app_label="servicedesk",
         roles__permissions__codename=perms.HANDLE_TASK.split(".")[1],
     )
-    if heads:
-        titles = Q()
-        for suffix in HEAD_TITLE_SUFFIXES:
-            titles |= Q(department=department, title__endswith=suffix)
-            titles |= Q(posts__department=department, posts__title__endswith=suffix)
-        handlers |= titles
-    return list(members.filter(handlers).distinct())
+    recipients = Q(pk__in=members.filter(handlers).values("pk"))
+    if heads and department.head_id is not None:
+        recipients |= Q(pk=department.head_id)
+    return list(User.objects.filter(is_active=True).filter(recipients))
 
 
 def _notify_department(

@@ -288,8 +288,8 @@ def test_departments_for_staff_with_code_name_kind_parent():
     body = response.json()
     assert body["count"] == 2
     assert body["items"] == [
-        {"code": "NTKFQ", "name": "管委会", "kind": "committee", "parent": None, "is_active": True},
-        {"code": "TZCJJ", "name": "投资促进局", "kind": "bureau", "parent": "NTKFQ", "is_active": True},
+        {"code": "NTKFQ", "name": "管委会", "kind": "committee", "parent": None, "is_active": True, "head": None},
+        {"code": "TZCJJ", "name": "投资促进局", "kind": "bureau", "parent": "NTKFQ", "is_active": True, "head": None},
     ]
 
 

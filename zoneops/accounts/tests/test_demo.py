@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import authenticate
 
 from zoneops.accounts import demo as accounts_demo
+from zoneops.accounts import org
 from zoneops.accounts.models import AdminKind, DataScope, Department, DepartmentKind, Post, Role, User
 from zoneops.audit.models import AuditEvent
 from zoneops.core.management.commands.demo import DemoContext
@@ -192,3 +193,23 @@ def test_demo_command_if_empty_skips_a_loaded_database(monkeypatch, settings, tm
 
     assert "skipping" in out.getvalue()
     assert authenticate(username="leader", password=PASSWORD) is not None
+
+
+def test_departments_that_lead_service_desk_cases_have_a_head_who_is_an_active_member():
+    run()
+
+    heads = dict(Department.objects.filter(head__isnull=False).values_list("code", "head__username"))
+    assert heads["SCJ"] == "msb"
+    assert heads["ZX-ZYHY"] == "yuanhui"
+    assert heads["ZX-ZYHY-01"] == "gridworker"
+    # The default departments of the service-desk categories, and every other unit the demo lets lead a case.
+    for code in ("ZB-QY", "YJJ", "KK", "SCJ", "XSJ", "JFJ", "ZJJ", "ZZB", "ZX-ZYHY-01"):
+        assert code in heads, code
+    for department in Department.objects.filter(head__isnull=False).select_related("head"):
+        assert department.head.is_active, department.code
+        assert org.is_member(department.head, department), department.code
+    # The yjj head leads the enterprise task force through a post there.
+    assert Post.objects.filter(user__username="yjj-head", department__code="ZB-QY").exists()
+    assert AuditEvent.objects.filter(action="accounts.department_updated", changes__has_key="head").count() == len(
+        heads
+    )

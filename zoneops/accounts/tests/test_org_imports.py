@@ -28,7 +28,7 @@ def _english(settings):
         yield
 
 
-DEPARTMENT_HEADER = ["编码", "名称", "类型", "上级部门编码", "排序"]
+DEPARTMENT_HEADER = ["编码", "名称", "类型", "上级部门编码", "排序", "负责人"]
 USER_HEADER = ["用户名", "姓名", "主部门编码", "手机号", "职务", "角色编码", "初始密码"]
 PASSWORD = "Zone-Ops-2022!"
 
@@ -359,7 +359,7 @@ def test_department_export_lists_the_tree(client, admin, root):
 
     rows = _export_rows(client.get(reverse("accounts:department-export")))
 
-    assert [(r[0], r[1], r[3], r[5]) for r in rows] == [
+    assert [(r[0], r[1], r[3], r[6]) for r in rows] == [
         ("GWH", "管委会", None, 1),
         ("JFJ", "\u3000经发局", "GWH", 0),
         ("TZJ", "\u3000投资促进局", "GWH", 0),

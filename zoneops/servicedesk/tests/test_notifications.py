@@ -34,7 +34,8 @@ def recipients(kind, case):
 
 @pytest.fixture
 def people(zone):
-    """Around the ZJJ bureau: a second handler, a head without the handling permission, a viewer, a seconded handler."""
+    """Around the ZJJ bureau: a second handler, its head (without the handling permission), a deputy with a head-like
+    title who is not the head, a viewer, a seconded handler."""
     zone.zjj_user.username = "zjj-clerk"
     zone.zjj_user.save(update_fields=["username"])
     other = department_user(zone.zjj)
@@ -42,6 +43,10 @@ def people(zone):
     other.save(update_fields=["username"])
     head = UserFactory(username="zjj-head", department=zone.zjj, title="住建局局长")
     grant(head, perms.VIEW_CASE)
+    zone.zjj.head = head
+    zone.zjj.save(update_fields=["head"])
+    deputy = UserFactory(username="zjj-deputy", department=zone.zjj, title="住建局副局长")
+    grant(deputy, perms.VIEW_CASE)
     viewer = UserFactory(username="zjj-viewer", department=zone.zjj, title="科员")
     grant(viewer, perms.VIEW_CASE)
     seconded = UserFactory(username="seconded", department=zone.yjj)
@@ -70,10 +75,28 @@ def test_supervise_notifies_the_handlers_and_the_head_only(people, frozen):
     assert recipients("servicedesk.case_supervised", case) == ["seconded", "zjj-clerk", "zjj-clerk2", "zjj-head"]
     row = Notification.objects.get(kind="servicedesk.case_supervised", recipient__username="zjj-head")
     assert "请加快办理" in row.title and row.link == f"/servicedesk/cases/{case.number}/"
-    # Nothing for the other bureaus, the desk or the outsider.
+    # Nothing for the deputy (a head-like title does not make a head), the other bureaus, the desk or the outsider.
     assert not Notification.objects.filter(
         recipient__in=[people.scj_user, people.yjj_user, people.desk, people.outsider]
     ).exists()
+    assert not Notification.objects.filter(recipient__username="zjj-deputy").exists()
+
+
+def test_the_head_gets_no_dispatch_notice_and_a_disabled_head_no_supervision_notice(people, frozen):
+    case = dispatched(people, people.zjj)
+    assert not Notification.objects.filter(recipient__username="zjj-head").exists()
+    people.zjj.head.is_active = False
+    people.zjj.head.save(update_fields=["is_active"])
+    services.supervise_case(actor=people.desk, case=Case.objects.get(pk=case.pk), level=2, note="请加快办理")
+    assert recipients("servicedesk.case_supervised", case) == ["seconded", "zjj-clerk", "zjj-clerk2"]
+
+
+def test_a_department_without_a_head_notifies_only_its_handlers_of_supervision(people, frozen):
+    people.zjj.head = None
+    people.zjj.save(update_fields=["head"])
+    case = dispatched(people, people.zjj)
+    services.supervise_case(actor=people.desk, case=Case.objects.get(pk=case.pk), level=2, note="请加快办理")
+    assert recipients("servicedesk.case_supervised", case) == ["seconded", "zjj-clerk", "zjj-clerk2"]
 
 
 def test_sweep_warning_and_overdue_notify_each_cases_own_department(people, frozen):
@@ -89,7 +112,9 @@ def test_sweep_warning_and_overdue_notify_each_cases_own_department(people, froz
     assert recipients("servicedesk.case_supervised", scj_case) == ["scj-clerk"]
     services.sweep_cases(now=at(2022, 4, 18, 9, 31))  # overdue: supervision
     assert Notification.objects.filter(kind="servicedesk.case_supervised", target_id=str(zjj_case.pk)).count() == 8
-    assert Notification.objects.filter(recipient__username__in=["zjj-viewer", "zjj-retired", "outsider"]).count() == 0
+    assert not Notification.objects.filter(
+        recipient__username__in=["zjj-deputy", "zjj-viewer", "zjj-retired", "outsider"]
+    ).exists()
     # Running the sweep again notifies nobody again.
     before = Notification.objects.count()
     services.sweep_cases(now=at(2022, 4, 18, 9, 32))
