@@ -11,6 +11,7 @@ Prints one Markdown table to paste into benchmarks/README.md.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import platform
@@ -46,11 +47,26 @@ def make_token(username: str) -> str:
     return raw
 
 
+def session_cookie(username: str) -> str:
+    """A logged-in session's cookie for `username` (benchmark databases only)."""
+    from django.conf import settings
+    from django.test import Client
+
+    from zoneops.accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    return f"sessionid={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
 def call(url: str, token: str, *, body: dict | None = None) -> tuple[float, int, bytes]:
     """(seconds, status, body) of one request."""
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method="POST" if body is not None else "GET")
-    request.add_header("Authorization", f"Bearer {token}")
+    if token.startswith("sessionid="):  # a browser session, for the server-rendered pages
+        request.add_header("Cookie", token)
+    else:
+        request.add_header("Authorization", f"Bearer {token}")
     if data is not None:
         request.add_header("Content-Type", "application/json")
     started = time.perf_counter()
@@ -152,6 +168,7 @@ def main() -> None:
     parser.add_argument("--creates", type=int, default=200, help="cases created per concurrency level")
     parser.add_argument("--concurrency", default="1,4,16")
     parser.add_argument("--samples", type=int, default=50)
+    parser.add_argument("--department-user", default="msb", help="a department's staff member for scoped lists")
     args = parser.parse_args()
     setup_django()
     from zoneops.servicedesk.models import Case, Category
@@ -172,15 +189,29 @@ def main() -> None:
             )
         )
     cursor = deep_cursor(base, token, 50)
+    staff = make_token(args.department_user)
+    session, staff_session = session_cookie("desk"), session_cookie(args.department_user)
+    number = Case.objects.order_by("-pk").values_list("number", flat=True)[5000]
+    year_end = dt.date.today()
+    year = f"from={year_end - dt.timedelta(days=364)}&to={year_end}"
     urls = {
-        "list, first page": "/api/v1/cases?limit=20",
-        "list, status queue": "/api/v1/cases?limit=20&status=in_progress",
-        "list, keyset page 51": "/api/v1/cases?limit=20&cursor=" + urllib.parse.quote(cursor),
-        "search 核酸": "/api/v1/cases?limit=20&q=" + urllib.parse.quote("核酸"),
-        "KPI, one year": "/api/v1/servicedesk/kpi?from=2025-07-01&to=2026-06-30",
+        "list, first page": ("/api/v1/cases?limit=20", token),
+        "list, status queue": ("/api/v1/cases?limit=20&status=in_progress", token),
+        "list, overdue queue": ("/api/v1/cases?limit=20&queue=overdue", token),
+        "list, keyset page 51": ("/api/v1/cases?limit=20&cursor=" + urllib.parse.quote(cursor), token),
+        f"list, department user ({args.department_user}) first page": ("/api/v1/cases?limit=20", staff),
+        f"list, department user ({args.department_user}) to sign for": ("/api/v1/cases?limit=20&queue=to_sign", staff),
+        "search 核酸 (common word)": ("/api/v1/cases?limit=20&q=" + urllib.parse.quote("核酸"), token),
+        "search a case number": ("/api/v1/cases?limit=20&q=" + number, token),
+        "search a word no case has": ("/api/v1/cases?limit=20&q=" + urllib.parse.quote("无此关键词"), token),
+        "page: case list (desk, HTML with queue tabs)": ("/servicedesk/cases/", session),
+        f"page: home with queue and KPI card ({args.department_user})": ("/", staff_session),
+        "page: KPI table, one year (HTML)": ("/servicedesk/kpi/?" + year, session),
+        "KPI, current month (default)": ("/api/v1/servicedesk/kpi", token),
+        "KPI, one year": ("/api/v1/servicedesk/kpi?" + year, token),
     }
-    for label, path in urls.items():
-        result = latency(base + path, token, args.samples if "KPI" not in label else max(10, args.samples // 5))
+    for label, (path, who) in urls.items():
+        result = latency(base + path, who, args.samples if "KPI" not in label else max(20, args.samples // 2))
         rows.append((label, f"p50 {result['p50']:.0f} ms, p95 {result['p95']:.0f} ms"))
     for label, count in queries_per_list_page().items():
         rows.append((f"queries per queue page ({label})", str(count)))

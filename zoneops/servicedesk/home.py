@@ -49,7 +49,7 @@ def works_queue(user: User, key: str) -> bool:
 
 def my_queues(user: User) -> list[dict[str, Any]]:
     """The work queues this user acts on, each with its (capped) number of visible cases."""
-    base = selectors.visible_cases(user)
+    base = selectors.planned_cases(user)
     now = clock.now()
     result = []
     for key, label in selectors.QUEUES.items():
@@ -63,7 +63,7 @@ def my_queues(user: User) -> list[dict[str, Any]]:
 def landing_url(user: User) -> str | None:
     """The user's most useful service-desk page: a non-empty work queue, else the case list; None if nothing."""
     if user.has_perm(perms.VIEW_CASE):
-        base = selectors.visible_cases(user)
+        base = selectors.planned_cases(user)
         now = clock.now()
         cases = reverse("servicedesk:case-list")
         for key in LANDING_ORDER:

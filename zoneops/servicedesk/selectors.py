@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -38,8 +39,37 @@ def visible_cases(user: User | None, perm: str = perms.VIEW_CASE, *, scan: bool 
     return Case.objects.visible_to(user, perm, scan=scan)
 
 
-# Up to this many matches, sorting them is cheaper than walking the newest-first index past others' cases.
+# Up to this many cases in a scope, collecting and sorting them beats walking an index past others' cases.
 SORT_MATCHES_UP_TO = 2000
+FILTER_KEYS = (
+    "queue",
+    "status",
+    "department",
+    "category",
+    "priority",
+    "channel",
+    "enterprise",
+    "overdue",
+    "created_from",
+    "created_to",
+    "kpi",
+    "q",
+)
+
+
+def scope_is_big(user: User, perm: str = perms.VIEW_CASE) -> bool:
+    """Whether the user's scope holds more cases than are cheap to sort (a bounded, index-driven count)."""
+    return visible_cases(user, perm).order_by()[: SORT_MATCHES_UP_TO + 1].count() > SORT_MATCHES_UP_TO
+
+
+def planned_cases(user: User, perm: str = perms.VIEW_CASE) -> QuerySet[Case]:
+    """Visible cases planned for a filtered or newest-first read (queues, status filters, pages).
+
+    A department's scope collected and sorted costs its size (a big bureau leads a fifth of all cases);
+    walking the status or newest-first index and testing each row costs the distance to the rows wanted.
+    At 1M cases: a bureau's overdue count 1,076 ms collected vs 35 ms walked; a small grid's 8 vs 36 ms.
+    """
+    return visible_cases(user, perm, scan=scope_is_big(user, perm))
 
 
 @dataclass
@@ -52,20 +82,16 @@ class CaseListing:
 
 
 def listed_cases(user: User, params: Mapping[str, Any], *, count: bool = True) -> CaseListing:
-    """Visible cases filtered by `params`, newest first, planned for the number of matches.
-
-    A department's scope collected and sorted costs its size (a big bureau leads a fifth of all cases);
-    walking the newest-first index costs the distance to the page's last row. The capped count decides,
-    and is itself taken the cheap way (index-driven, stopping at the cap).
-    """
-    qs = filter_cases(visible_cases(user), params, user)
-    if count:
-        matches, capped = capped_count(qs)
-    else:  # keyset pages show no count: count only as far as the choice of plan needs
-        matches, capped = qs.order_by()[: SORT_MATCHES_UP_TO + 1].count(), False
-    if matches > SORT_MATCHES_UP_TO:
-        qs = filter_cases(visible_cases(user, scan=True), params, user)
-    return CaseListing(qs.order_by("-created_at", "-id"), matches, capped)
+    """Visible cases filtered by `params`, newest first, each query planned for the scope's size."""
+    rows = filter_cases(planned_cases(user), params, user)
+    if not count:
+        return CaseListing(rows.order_by("-created_at", "-id"), 0, False)
+    if any(params.get(key) for key in FILTER_KEYS):
+        counted = rows
+    else:  # the whole scope: its department and task indexes count it fastest, stopping at the cap
+        counted = visible_cases(user)
+    matches, capped = capped_count(counted)
+    return CaseListing(rows.order_by("-created_at", "-id"), matches, capped)
 
 
 def case_for_user_or_404(user: User | None, number: str, perm: str = perms.VIEW_CASE) -> Case:
@@ -156,7 +182,7 @@ def capped_count(qs: QuerySet) -> tuple[int, bool]:
 
 def queue_counts(user: User) -> list[dict[str, Any]]:
     """Each work queue with its (capped) number of cases, for the home card and the tabs."""
-    base = visible_cases(user)
+    base = planned_cases(user)
     now = clock.now()
     result = []
     for key, label in QUEUES.items():
@@ -170,11 +196,18 @@ def queue_counts(user: User) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------------------------- filters
 
 
+CASE_NUMBER_PREFIX = re.compile(r"^GD\d{4}", re.IGNORECASE)
+
+
 def search(qs: QuerySet[Case], text: str) -> QuerySet[Case]:
     """Number, title, description, enterprise name; a requester's exact name or mobile through their digests."""
     text = (text or "").strip()
     if not text:
         return qs
+    if CASE_NUMBER_PREFIX.match(text):
+        # A case number (or its date prefix) is a range on the unique index, not a scan of every text.
+        number = text.upper()
+        return qs.filter(number__gte=number, number__lt=number + "\uffff")
     digest = crypto.digest(text)
     return qs.filter(
         Q(number__icontains=text)

@@ -44,14 +44,26 @@ def test_both_plans_list_the_same_cases_in_the_same_order(cases):
     assert Case.objects.count() == 6
 
 
-def test_the_capped_count_chooses_the_plan(cases, monkeypatch):
+def test_the_scope_size_chooses_the_plan_and_the_answers_do_not_change(cases, monkeypatch):
     zone, visible = cases
-    listing = selectors.listed_cases(zone.zjj_user, {})
-    assert (listing.count, listing.capped) == (4, False)
-    assert "scan_department" not in str(listing.rows.query)
-    monkeypatch.setattr(selectors, "SORT_MATCHES_UP_TO", 3)
-    listing = selectors.listed_cases(zone.zjj_user, {})
-    assert "scan_department" in str(listing.rows.query) or "+ 0" in str(listing.rows.query)
-    assert [c.pk for c in listing.rows] == [
-        c.pk for c in sorted(visible, key=lambda c: (c.created_at, c.pk), reverse=True)
-    ]
+    newest_first = [c.pk for c in sorted(visible, key=lambda c: (c.created_at, c.pk), reverse=True)]
+    small = selectors.listed_cases(zone.zjj_user, {})
+    small_queues = selectors.queue_counts(zone.zjj_user)
+    assert "+ 0" not in str(small.rows.query)
+    monkeypatch.setattr(selectors, "SORT_MATCHES_UP_TO", 3)  # zjj's four cases now count as a big scope
+    big = selectors.listed_cases(zone.zjj_user, {})
+    assert "+ 0" in str(big.rows.query)
+    assert [c.pk for c in small.rows] == [c.pk for c in big.rows] == newest_first
+    assert (small.count, small.capped) == (big.count, big.capped) == (4, False)
+    assert selectors.queue_counts(zone.zjj_user) == small_queues
+    queue = selectors.listed_cases(zone.zjj_user, {"queue": "to_sign"})
+    assert "+ 0" in str(queue.rows.query) and queue.count == 4
+
+
+def test_search_by_number_prefix_or_sequence(cases):
+    zone, visible = cases
+    first = visible[0]
+    assert list(selectors.search(Case.objects.all(), first.number.lower())) == [first]
+    day_prefix = first.number[:10]  # GD + date: every case of that day
+    assert selectors.search(Case.objects.all(), day_prefix).count() == 6
+    assert list(selectors.search(Case.objects.all(), first.number[-4:])) == [first]  # the sequence alone

@@ -67,3 +67,10 @@ def test_a_department_scope_over_many_matches_walks_the_newest_index(zone):
     assert "(case_id=?)" in scan_plan and "department_id=?" not in scan_plan
     queue = selectors.visible_cases(user, scan=True).filter(status=CaseStatus.IN_PROGRESS)
     assert "case_status_newest" in plan(queue.order_by("-created_at", "-id")[:20])
+
+
+def test_a_case_number_search_is_a_range_on_the_unique_index(zone):
+    qs = selectors.search(Case.objects.all(), "gd20220411-00")
+    assert "SEARCH servicedesk_case USING INDEX" in plan(qs) and "(number>? AND number<?)" in plan(qs)
+    free_text = selectors.search(Case.objects.all(), "核酸")
+    assert "number>?" not in plan(free_text)
