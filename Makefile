@@ -66,7 +66,7 @@ check-migrations: bootstrap
 # Refresh the Simplified Chinese catalogue from the code, then compile it (the .mo is committed).
 messages: bootstrap
 	ZONEOPS_TESTING=1 $(BIN)/python manage.py makemessages -l zh_Hans -i 'node_modules/*' -i '.venv/*' -i '*/tests/*' -i 'tests/*' -i 'var/*' -i 'benchmarks/*'
-	cd zoneops && ../$(BIN)/django-admin compilemessages -l zh_Hans
+	ZONEOPS_TESTING=1 $(BIN)/python manage.py compilemessages -l zh_Hans -i node_modules -i .venv
 
 clean:
 	rm -rf $(VENV) node_modules
