@@ -299,7 +299,8 @@ def update_category(*, actor: User, category: Category, **fields: Any) -> Catego
     _stable_code(fields, category.code)
     _known(fields, CATEGORY_FIELDS)
     category = (
-        Category.objects.select_for_update()
+        # of=("self",): PostgreSQL cannot lock the nullable side of the outer joins; only the category is locked.
+        Category.objects.select_for_update(of=("self",))
         .select_related("parent", "default_department", "sla_rule")
         .get(pk=category.pk)
     )

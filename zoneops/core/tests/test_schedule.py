@@ -169,6 +169,9 @@ def test_run_scheduler_loop_enqueues_then_sleeps_until_the_next_due(registry, da
     schedule.register("tick", TICK, FIVE_MINUTES)
     event = OneRound()
     monkeypatch.setattr(run_scheduler.threading, "Event", lambda: event)
+    # Inside the test's transaction autocommit is off, which close_old_connections takes for a broken
+    # connection (PostgreSQL then loses the test's rows); the loop's own call is for long-lived processes.
+    monkeypatch.setattr(run_scheduler, "close_old_connections", lambda: None)
     previous = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
     out = io.StringIO()
     try:
