@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import struct
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,7 @@ import cbor2
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 PREFIX = "ZP1:"
 MAX_PAYLOAD_CHARS = 1500  # a real pass is ~350; anything longer is refused before decoding
@@ -29,6 +30,8 @@ HEADER_KID = 4
 SKEW = dt.timedelta(minutes=5)
 AMBER_AGE = dt.timedelta(hours=24)
 STALE_AGE = dt.timedelta(hours=72)
+VERIFIED_CACHE_SIZE = 4096  # signatures remembered per process, about 1.4 kB each (6 MB); see verify()
+ES256 = ec.ECDSA(hashes.SHA256())  # immutable; building it per call costs as much as all the claim checks
 
 # Claim keys (integers keep the QR small).
 C_SERIAL, C_TYPE, C_NAME, C_ID4, C_PLATE, C_ROUTE, C_SCOPE, C_NBF, C_EXP, C_ISSUER, C_AFFILIATION = range(1, 12)
@@ -93,14 +96,53 @@ def load_public_pem(text: str) -> ec.EllipticCurvePublicKey:
 # --- COSE_Sign1 -----------------------------------------------------------------------------------
 
 
+def _bstr_head(length: int) -> bytes:
+    """The CBOR head of a byte string of `length` bytes (major type 2, shortest form)."""
+    if length < 24:
+        return bytes((0x40 | length,))
+    if length < 0x100:
+        return b"\x58" + length.to_bytes(1, "big")
+    if length < 0x10000:
+        return b"\x59" + length.to_bytes(2, "big")
+    if length < 0x100000000:
+        return b"\x5a" + length.to_bytes(4, "big")
+    return b"\x5b" + length.to_bytes(8, "big")
+
+
+_SIG1_HEAD = b"\x84\x6aSignature1"  # array(4), text(10) "Signature1"
+_EMPTY_BSTR = b"\x40"
+# The protected header {1: -7, 4: kid} as sign1 writes it: map(2), 1, -7, 4, bytes(8), then the kid.
+_PROTECTED_HEAD = b"\xa2\x01\x26\x04\x48"
+_SIGNED_HEAD = b"\xd2\x84\x4d" + _PROTECTED_HEAD  # tag 18, array(4), bytes(13), then the protected header
+
+
 def _sig_structure(protected: bytes, payload: bytes) -> bytes:
-    return cbor2.dumps(["Signature1", protected, b"", payload])
+    """cbor2.dumps(["Signature1", protected, b"", payload]), written directly (no encoder per call)."""
+    return b"".join((_SIG1_HEAD, _bstr_head(len(protected)), protected, _EMPTY_BSTR, _bstr_head(len(payload)), payload))
+
+
+def _der_integer(value: bytes) -> bytes:
+    """DER INTEGER of an unsigned big-endian number of exactly 32 bytes."""
+    if value[0] & 0x80:  # half of all r and s: a sign byte in front
+        return b"\x02\x21\x00" + value
+    if value[0]:
+        return b"\x02\x20" + value
+    value = value.lstrip(b"\x00") or b"\x00"
+    if value[0] & 0x80:
+        value = b"\x00" + value
+    return b"\x02" + bytes((len(value),)) + value
+
+
+def _der_signature(signature: bytes) -> bytes:
+    """The DER ECDSA-Sig-Value of a raw r||s signature (what encode_dss_signature gives, without the ints)."""
+    body = _der_integer(signature[:32]) + _der_integer(signature[32:])
+    return b"\x30" + bytes((len(body),)) + body
 
 
 def sign1(payload: bytes, private_key: ec.EllipticCurvePrivateKey, kid: bytes) -> bytes:
     """COSE_Sign1 (tag 18) of `payload`: protected {1: -7, 4: kid}, signature raw r||s (64 bytes)."""
     protected = cbor2.dumps({HEADER_ALG: ALG_ES256, HEADER_KID: kid})
-    der = private_key.sign(_sig_structure(protected, payload), ec.ECDSA(hashes.SHA256()))
+    der = private_key.sign(_sig_structure(protected, payload), ES256)
     r, s = decode_dss_signature(der)
     signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
     return cbor2.dumps(cbor2.CBORTag(18, [protected, {}, payload, signature]))
@@ -122,6 +164,9 @@ class Sign1:
 
 def parse_sign1(data: bytes) -> Sign1:
     """Parse a COSE_Sign1; raises FormatError on anything unexpected."""
+    message = _split_as_signed(data)
+    if message is not None:
+        return message
     try:
         obj = cbor2.loads(data)
     except Exception as exc:  # cbor2 raises several types on garbage
@@ -135,15 +180,12 @@ def parse_sign1(data: bytes) -> Sign1:
     protected, unprotected, payload, signature = obj
     if not isinstance(protected, bytes) or not isinstance(payload, bytes) or not isinstance(signature, bytes):
         raise FormatError("bad COSE_Sign1 element types")
-    if not isinstance(unprotected, Mapping):
+    if type(unprotected) is not dict and not isinstance(unprotected, Mapping):  # a plain dict skips the ABC check
         raise FormatError("bad unprotected header")
-    try:
-        header = cbor2.loads(protected) if protected else {}
-    except Exception as exc:
-        raise FormatError("bad protected header") from exc
-    if not isinstance(header, Mapping) or header.get(HEADER_ALG) != ALG_ES256:
-        raise FormatError("algorithm is not ES256")
-    kid = header.get(HEADER_KID)
+    if len(protected) == 13 and protected.startswith(_PROTECTED_HEAD):
+        kid = protected[5:]  # the header exactly as sign1 writes it: {1: -7, 4: kid}, no second decoder needed
+    else:
+        kid = _kid_of_protected(protected)
     if not isinstance(kid, bytes) or len(kid) != 8:
         raise FormatError("kid missing from the protected header")
     if len(signature) != 64:
@@ -151,20 +193,54 @@ def parse_sign1(data: bytes) -> Sign1:
     return Sign1(protected, kid, payload, signature)
 
 
+def _split_as_signed(data: bytes) -> Sign1 | None:
+    """The message if `data` is laid out exactly as sign1 writes it, else None (then cbor2 decodes it).
+
+    Tag 18, array(4), bytes(13) protected {1: -7, 4: kid}, empty map, the payload, bytes(64) signature: by
+    slicing alone, so the verifier needs no CBOR decoder for the envelope. For these bytes cbor2 gives
+    exactly the same four elements.
+    """
+    if type(data) is not bytes or len(data) < 84 or not data.startswith(_SIGNED_HEAD):
+        return None
+    if data[16] != 0xA0 or data[-66:-64] != b"\x58\x40":
+        return None
+    head = data[17]
+    if head < 0x58:
+        start, length = 18, head - 0x40
+    elif head == 0x58:
+        start, length = 19, data[18]
+    elif head == 0x59:
+        start, length = 20, int.from_bytes(data[18:20], "big")
+    else:
+        return None
+    if not 0 <= length == len(data) - start - 66:
+        return None
+    return Sign1(data[3:16], data[8:16], data[start : start + length], data[-64:])
+
+
+def _kid_of_protected(protected: bytes) -> Any:
+    """The kid of any other protected header, after checking it names ES256."""
+    try:
+        header = cbor2.loads(protected) if protected else {}
+    except Exception as exc:
+        raise FormatError("bad protected header") from exc
+    if not isinstance(header, Mapping) or header.get(HEADER_ALG) != ALG_ES256:
+        raise FormatError("algorithm is not ES256")
+    return header.get(HEADER_KID)
+
+
 def check_signature(message: Sign1, public_key: ec.EllipticCurvePublicKey) -> bool:
     """Whether the raw r||s signature verifies over the Sig_structure."""
-    r = int.from_bytes(message.signature[:32], "big")
-    s = int.from_bytes(message.signature[32:], "big")
     try:
-        public_key.verify(
-            encode_dss_signature(r, s), _sig_structure(message.protected, message.payload), ec.ECDSA(hashes.SHA256())
-        )
+        public_key.verify(_der_signature(message.signature), _sig_structure(message.protected, message.payload), ES256)
     except (InvalidSignature, ValueError):
         return False
     return True
 
 
 # --- claims and the QR string ---------------------------------------------------------------------
+
+_MAX_EPOCH = 2**34  # claims times are seconds since 1970 below this (year 2514)
 
 
 def _epoch(value: dt.datetime) -> int:
@@ -214,6 +290,55 @@ class Claims:
             raw = cbor2.loads(data)
         except Exception as exc:
             raise FormatError("claims are not CBOR") from exc
+        if type(raw) is dict:
+            claims = cls._from_plain_map(raw)
+            if claims is not None:
+                return claims
+        return cls._from_map(raw)
+
+    @classmethod
+    def _from_plain_map(cls, raw: dict[Any, Any]) -> Claims | None:
+        """The verifier's hot path: the Claims if every claim is plainly well-formed, else None.
+
+        Accepts only what _from_map accepts too, and gives the same Claims; anything else, including every
+        error, goes through _from_map for its exact message.
+        """
+        get = raw.get
+        texts = (get(C_SERIAL), get(C_TYPE), get(C_NAME), get(C_ID4), get(C_ISSUER))
+        optional = (get(C_PLATE, ""), get(C_ROUTE, ""), get(C_AFFILIATION, ""))
+        nbf, exp, scope = get(C_NBF), get(C_EXP), get(C_SCOPE, [])
+        try:  # str.join refuses anything but text, in C; together at most 300 means each at most 300
+            total = len("".join(texts + optional))
+            "".join(scope)
+        except TypeError:
+            return None
+        if (
+            total > 300
+            or type(nbf) is not int  # also refuses bool
+            or type(exp) is not int
+            or not (0 <= nbf < _MAX_EPOCH and 0 <= exp < _MAX_EPOCH)
+            or type(scope) is not list
+        ):
+            return None
+        serial, type_, name, id_last4, issuer = texts
+        plate, route, affiliation = optional
+        return cls(
+            serial=serial,
+            type=type_,
+            holder_name=name,
+            id_last4=id_last4,
+            valid_from=dt.datetime.fromtimestamp(nbf, tz=dt.UTC),
+            valid_to=dt.datetime.fromtimestamp(exp, tz=dt.UTC),
+            issuer=issuer,
+            scope=tuple(scope),
+            plate=plate,
+            route=route,
+            affiliation=affiliation,
+        )
+
+    @classmethod
+    def _from_map(cls, raw: Any) -> Claims:
+        """Every check with its own message; raises FormatError."""
         if not isinstance(raw, Mapping):
             raise FormatError("claims are not a map")
 
@@ -225,7 +350,7 @@ class Claims:
 
         def when(key: int) -> dt.datetime:
             value = raw.get(key)
-            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**34:
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < _MAX_EPOCH:
                 raise FormatError(f"claim {key} is not a time")
             return dt.datetime.fromtimestamp(value, tz=dt.UTC)
 
@@ -277,8 +402,10 @@ _B45_DIGITS = bytes(_B45_VALUE.get(chr(byte), 255) for byte in range(256))
 def b45decode(text: str) -> bytes:
     """RFC 9285 Base45 decoding, strict (unknown characters, a dangling character, overflow: ValueError).
 
-    The verifier's hot path: characters become digits in C (bytes.translate), each triple one integer, and
-    struct packs them (refusing any triple over 0xFFFF): about 2.5 times faster than a per-character loop.
+    Strict decoding is one-to-one: a byte string has exactly one Base45 text. The verifier's hot path, so no
+    per-character (or per-triple) Python loop: characters become digits with bytes.translate; the first,
+    second and third digits of all triples are spread into 32-bit lanes of three big integers, so a single
+    big-integer sum a + 45 b + 2025 c computes every triple at once; the lanes are then read back.
     """
     try:
         digits = text.encode("ascii").translate(_B45_DIGITS)
@@ -291,19 +418,27 @@ def b45decode(text: str) -> bytes:
     if rest == 1:
         raise ValueError("not Base45")
     full = length - rest
-    numbers = [
-        a + 45 * b + 2025 * c for a, b, c in zip(digits[0:full:3], digits[1:full:3], digits[2:full:3], strict=True)
-    ]
-    try:
-        out = struct.pack(f">{len(numbers)}H", *numbers)
-    except struct.error:
-        raise ValueError("not Base45") from None
+    count = full // 3
+    lanes = bytearray(4 * count)
+    lanes[0::4] = digits[0:full:3]
+    first = int.from_bytes(lanes, "little")
+    lanes[0::4] = digits[1:full:3]
+    second = int.from_bytes(lanes, "little")
+    lanes[0::4] = digits[2:full:3]
+    third = int.from_bytes(lanes, "little")
+    # each lane is at most 44 + 45 * 44 + 2025 * 44 = 91,124 < 2**32, so no lane carries into the next
+    numbers = (first + 45 * second + 2025 * third).to_bytes(4 * count, "little")
+    if numbers[2::4].count(0) != count:  # a triple over 0xFFFF (bytes 3 of the lanes are always 0)
+        raise ValueError("not Base45")
+    out = bytearray(2 * count + rest // 2)
+    out[0 : 2 * count : 2] = numbers[1::4]
+    out[1 : 2 * count : 2] = numbers[0::4]
     if rest == 2:
         number = digits[full] + 45 * digits[full + 1]
         if number > 0xFF:
             raise ValueError("not Base45")
-        out += bytes((number,))
-    return out
+        out[-1] = number
+    return bytes(out)
 
 
 def decode_qr(text: str) -> Sign1:
@@ -350,8 +485,8 @@ class CheckpointInfo:
 
     def covered_by(self, scope: Iterable[str]) -> bool:
         """Whether a pass scoped to `scope` may pass here."""
-        codes = set(scope)
-        return self.code in codes or bool(codes & self.areas)
+        codes = scope if type(scope) is tuple else tuple(scope)  # Claims.scope is a tuple: no copy, no set
+        return self.code in codes or not self.areas.isdisjoint(codes)
 
 
 @dataclass(frozen=True)
@@ -367,6 +502,65 @@ class Result:
         return self.claims.as_dict() if self.claims else None
 
 
+class _VerifiedSignatures:
+    """A bounded LRU of QR texts whose signature verified: text -> (kid, public key, claims)."""
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self.hits = 0
+        self.misses = 0
+        self._entries: OrderedDict[str, tuple[bytes, ec.EllipticCurvePublicKey, Claims]] = OrderedDict()
+        self._lock = threading.Lock()  # several request threads may share one process
+
+    def recall(self, text: str) -> tuple[bytes, ec.EllipticCurvePublicKey, Claims] | None:
+        """The entry of `text`, now the most recently used, or None."""
+        with self._lock:
+            entry = self._entries.get(text)
+            if entry is None:
+                self.misses += 1
+                return None
+            self.hits += 1
+            self._entries.move_to_end(text)
+            return entry
+
+    def remember(self, text: str, kid: bytes, public_key: ec.EllipticCurvePublicKey, claims: Claims) -> None:
+        """Note that the signature in `text` verified under `public_key`; the least recently used entry goes."""
+        with self._lock:
+            self._entries[text] = (kid, public_key, claims)
+            self._entries.move_to_end(text)
+            while len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
+
+    def forget(self, text: str) -> None:
+        """Drop `text` (its key is no longer trusted)."""
+        with self._lock:
+            self._entries.pop(text, None)
+
+    def clear(self) -> None:
+        """Drop every entry and reset the counters."""
+        with self._lock:
+            self._entries.clear()
+            self.hits = self.misses = 0
+
+    def info(self) -> dict[str, int]:
+        """Counters for benchmarks and operators."""
+        with self._lock:
+            return {"hits": self.hits, "misses": self.misses, "size": len(self._entries), "maxsize": self.maxsize}
+
+
+_verified = _VerifiedSignatures(VERIFIED_CACHE_SIZE)
+
+
+def verified_cache_info() -> dict[str, int]:
+    """Hits, misses, size and maxsize of this process's cache of verified signatures."""
+    return _verified.info()
+
+
+def clear_verified_cache() -> None:
+    """Forget every verified signature (tests, benchmarks; never needed for correctness)."""
+    _verified.clear()
+
+
 def verify(
     payload: Any,
     checkpoint: CheckpointInfo | None,
@@ -374,7 +568,25 @@ def verify(
     trust: Mapping[bytes, TrustedKey],
     revocations: RevocationState,
 ) -> Result:
-    """Check a QR string completely; never raises on bad input (every failure is a red result with a reason)."""
+    """Check a QR string completely; never raises on bad input (every failure is a red result with a reason).
+
+    A QR text whose signature already verified under the same public key is not verified again: the text
+    fixes the signed bytes and the signature (decoding is a function; strict Base45 is even one-to-one),
+    ECDSA verification is a deterministic function of key, bytes and signature, and only successes are
+    remembered. Everything else is checked on every call against the arguments: the kid must still be
+    trusted (a withdrawn key is absent from `trust`, so its passes are refused and forgotten) with the same
+    public key, then key permission, lists age, revocation, validity window and scope.
+    """
+    if type(payload) is str:
+        known = _verified.recall(payload)
+        if known is not None:
+            kid, public_key, claims = known
+            key = trust.get(kid)
+            if key is None:
+                _verified.forget(payload)
+                return Result(False, "unknown_key")
+            if key.public_key is public_key or key.public_key == public_key:
+                return _check_claims(claims, key, checkpoint, now, revocations)
     try:
         message = decode_qr(payload)
     except FormatError:
@@ -388,6 +600,19 @@ def verify(
         claims = Claims.from_cbor(message.payload)
     except FormatError:
         return Result(False, "bad_format")
+    if type(payload) is str:
+        _verified.remember(payload, message.kid, key.public_key, claims)
+    return _check_claims(claims, key, checkpoint, now, revocations)
+
+
+def _check_claims(
+    claims: Claims,
+    key: TrustedKey,
+    checkpoint: CheckpointInfo | None,
+    now: dt.datetime,
+    revocations: RevocationState,
+) -> Result:
+    """The checks after the signature, run on every call: key permission, lists age, status, window, scope."""
     if claims.type not in key.allowed_types:
         return Result(False, "key_not_allowed", claims)
     amber = False
