@@ -34,7 +34,9 @@ def _security(user) -> dict:
         .values("user")
         .distinct()
         .count(),
-        "failures": attempts.filter(outcome__in=[LoginAttempt.Outcome.FAILURE, LoginAttempt.Outcome.OTP_FAILURE]).count(),
+        "failures": attempts.filter(
+            outcome__in=[LoginAttempt.Outcome.FAILURE, LoginAttempt.Outcome.OTP_FAILURE]
+        ).count(),
         "lockouts": attempts.filter(outcome=LoginAttempt.Outcome.LOCKED).count(),
     }
 
@@ -67,4 +69,6 @@ dashboard.register(
         order=910,
     )
 )
-dashboard.register(dashboard.Card(key="accounts-my-unit", template="accounts/_card_my_unit.html", build=_my_unit, order=5))
+dashboard.register(
+    dashboard.Card(key="accounts-my-unit", template="accounts/_card_my_unit.html", build=_my_unit, order=5)
+)

@@ -126,7 +126,9 @@ def template_workbook(*, title: str, columns: Sequence[Column], example: Sequenc
         ws.column_dimensions[get_column_letter(index)].width = column.width
         if column.choices:
             letter = get_column_letter(index)
-            dv = DataValidation(type="list", formula1='"' + ",".join(column.choices) + '"', allow_blank=not column.required)
+            dv = DataValidation(
+                type="list", formula1='"' + ",".join(column.choices) + '"', allow_blank=not column.required
+            )
             ws.add_data_validation(dv)
             dv.add(f"{letter}2:{letter}{MAX_IMPORT_ROWS + 1}")
     if example:
@@ -144,7 +146,11 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        return _("Row %(row)s %(column)s: %(message)s") % {"row": self.row, "column": self.column, "message": self.message}
+        return _("Row %(row)s %(column)s: %(message)s") % {
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+        }
 
 
 @dataclass

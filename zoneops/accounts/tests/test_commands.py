@@ -28,7 +28,9 @@ def test_changepassword_applies_the_policy_and_audits():
     user.refresh_from_db()
     assert user.check_password("Another-Strong-9")
     assert user.must_change_password is True
-    assert AuditEvent.objects.filter(action="accounts.password_reset", object_id=str(user.pk), note="console").count() == 1
+    assert (
+        AuditEvent.objects.filter(action="accounts.password_reset", object_id=str(user.pk), note="console").count() == 1
+    )
 
 
 def test_django_admin_is_closed_to_staff_with_permissions():

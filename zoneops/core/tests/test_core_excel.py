@@ -226,8 +226,8 @@ def test_run_import_with_any_bad_row_commits_nothing_and_lists_every_error():
 def test_export_keeps_formula_like_text_as_text():
     from zoneops.core.excel import Column, export_workbook
 
-    wb = export_workbook(title="t", columns=[Column("a", "A")], rows=[["=HYPERLINK(\"http://x\",\"y\")"], ["-1+2"]])
+    wb = export_workbook(title="t", columns=[Column("a", "A")], rows=[['=HYPERLINK("http://x","y")'], ["-1+2"]])
     ws = wb.active
     assert ws.cell(row=4, column=1).data_type == "s"
-    assert ws.cell(row=4, column=1).value == "=HYPERLINK(\"http://x\",\"y\")"
+    assert ws.cell(row=4, column=1).value == '=HYPERLINK("http://x","y")'
     assert ws.cell(row=5, column=1).data_type == "s"

@@ -15,9 +15,11 @@ def test_default_language_is_simplified_chinese():
 
 def test_catalogue_translates_the_import_row_message(chinese):
     assert gettext("Check digit is wrong.") == "校验位错误"
-    assert gettext("Row %(row)s %(column)s: %(message)s") % {
-        "row": 3, "column": "统一社会信用代码", "message": "校验位错误"
-    } == "第3行 统一社会信用代码 校验位错误"
+    assert (
+        gettext("Row %(row)s %(column)s: %(message)s")
+        % {"row": 3, "column": "统一社会信用代码", "message": "校验位错误"}
+        == "第3行 统一社会信用代码 校验位错误"
+    )
 
 
 @pytest.mark.django_db
