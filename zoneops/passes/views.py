@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from pathlib import Path
 
 import segno
@@ -12,6 +14,8 @@ from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import TruncDate
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -363,10 +367,39 @@ def verifier(request):
     return render(request, "passes/verifier.html", {"root_jwk": services.jwk_of(root_key)})
 
 
+# Everything the verifier page loads, so that it opens with no network at the gate.
+VERIFIER_ASSETS = (
+    "vendor/bootstrap/css/bootstrap.min.css",
+    "vendor/bootstrap-icons/bootstrap-icons.min.css",
+    "vendor/bootstrap-icons/fonts/bootstrap-icons.woff2",
+    "zoneops/app.css",
+    "zoneops/favicon.svg",
+    "vendor/htmx/htmx.min.js",
+    "vendor/bootstrap/js/bootstrap.bundle.min.js",
+    "zoneops/app.js",
+    "passes/passes.css",
+    "vendor/jsqr/jsQR.js",
+    "passes/verifier.js",
+    "passes/verifier-page.js",
+)
+
+
+def verifier_shell() -> list[str]:
+    """The URLs the service worker precaches: the page and its assets under their served (hashed) names."""
+    return [reverse("passes:verifier"), *(static(asset) for asset in VERIFIER_ASSETS)]
+
+
 def service_worker(request):
-    """The verifier's service worker, served under /passes/ so that it may control the verifier page."""
+    """The verifier's service worker, served under /passes/ so that it may control the verifier page.
+
+    Production serves static files under content-hashed names, so the list of files to precache is
+    written into the worker here; a new deployment changes the list, hence the worker and its cache.
+    """
+    shell = verifier_shell()
+    version = hashlib.sha256(json.dumps(shell).encode()).hexdigest()[:12]
+    preamble = f"self.ZONEOPS_SHELL = {json.dumps(shell)};\nself.ZONEOPS_SHELL_VERSION = {json.dumps(version)};\n"
     path = Path(__file__).parent / "static" / "passes" / "sw.js"
-    response = HttpResponse(path.read_text(encoding="utf-8"), content_type="text/javascript")
+    response = HttpResponse(preamble + path.read_text(encoding="utf-8"), content_type="text/javascript")
     response["Service-Worker-Allowed"] = "/passes/"
     response["Cache-Control"] = "no-cache"
     return response

@@ -1,8 +1,11 @@
 // Service worker of the gate verifier: the page and its scripts come from the cache when offline;
 // the signed trust, revocation and checkpoint lists are fetched fresh when possible and cached for offline use.
 "use strict";
-var CACHE = "zoneops-verifier-v3";
-var SHELL = ["/passes/verify", "/static/passes/verifier.js", "/static/passes/verifier-page.js", "/static/passes/passes.css"];
+// The server writes ZONEOPS_SHELL (the page and every asset it loads, under their hashed production names)
+// and its version in front of this file; a deployment with other assets is a new worker with a new cache.
+var CACHE = "zoneops-verifier-v5-" + (self.ZONEOPS_SHELL_VERSION || "dev");
+var SHELL = self.ZONEOPS_SHELL || ["/passes/verify", "/static/passes/verifier.js", "/static/passes/verifier-page.js",
+  "/static/passes/passes.css", "/static/vendor/jsqr/jsQR.js"];
 var LISTS = ["/api/v1/passes/trust-list", "/api/v1/passes/revocations", "/api/v1/passes/checkpoint-list"];
 
 self.addEventListener("install", function (event) {
@@ -30,6 +33,7 @@ self.addEventListener("fetch", function (event) {
         caches.open(CACHE).then(function (cache) { cache.put(event.request, copy); });
       }
       return response;
-    }).catch(function () { return caches.match(event.request); })
+    // The icon font is requested with a version query that the precached URL lacks.
+    }).catch(function () { return caches.match(event.request, { ignoreSearch: SHELL.indexOf(path) >= 0 }); })
   );
 });

@@ -13,6 +13,8 @@
     check: root.querySelector("[data-check]"),
     camera: root.querySelector("[data-camera]"),
     video: root.querySelector("[data-video]"),
+    cameraLabel: root.querySelector("[data-camera-label]"),
+    cameraStatus: root.querySelector("[data-camera-status]"),
     result: root.querySelector("[data-result]"),
     lists: root.querySelector("[data-lists]"),
     queue: root.querySelector("[data-queue]")
@@ -185,30 +187,115 @@
     });
   }
 
-  function camera() {
-    if (!("BarcodeDetector" in window) || !navigator.mediaDevices) { els.payload.focus(); return; }
+  // Camera: BarcodeDetector where the browser has one that reads QR (Android Chrome); elsewhere (iOS Safari,
+  // desktop Chromium) jsQR on video frames drawn to a canvas. Either way a hit goes through check(), like typed input.
+  var SCAN_EVERY_MS = 250;  // a few decodes a second: enough for a guard, light on a phone's battery
+  var MAX_SIDE = 1024;  // larger frames are scaled down: jsQR's time grows with the pixel count
+  var scan = null;  // the running camera: {stream, stop}
+
+  function cameraStatus(message) { text(els.cameraStatus, message || ""); }
+
+  function cameraButton(running) {
+    if (els.cameraLabel) { text(els.cameraLabel, running ? root.dataset.cameraStop : root.dataset.cameraStart); }
+    els.camera.setAttribute("aria-pressed", running ? "true" : "false");
+  }
+
+  function stopCamera() {
+    if (!scan) { return; }
+    scan.stop();
+    scan.stream.getTracks().forEach(function (t) { t.stop(); });
+    els.video.srcObject = null;
+    els.video.hidden = true;
+    scan = null;
+    cameraButton(false);
+    cameraStatus("");
+  }
+
+  function scanned(value) {
+    stopCamera();
+    els.payload.value = value;
+    check();
+  }
+
+  // The QR text in a canvas holding a camera frame, or null.
+  function decodeCanvas(canvas) {
+    var context = canvas.getContext("2d", { willReadFrequently: true });
+    var image = context.getImageData(0, 0, canvas.width, canvas.height);
+    var code = window.jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
+    return code && code.data ? code.data : null;
+  }
+
+  function detectorReadsQr() {
+    if (!("BarcodeDetector" in window)) { return Promise.resolve(false); }
+    if (!window.BarcodeDetector.getSupportedFormats) { return Promise.resolve(true); }
+    return window.BarcodeDetector.getSupportedFormats().then(
+      function (formats) { return formats.indexOf("qr_code") >= 0; }, function () { return false; }
+    );
+  }
+
+  function detectorLoop() {
     var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
-    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (stream) {
-      els.video.hidden = false;
-      els.video.srcObject = stream;
-      els.video.play();
-      var timer = window.setInterval(function () {
-        detector.detect(els.video).then(function (codes) {
-          if (!codes.length) { return; }
-          window.clearInterval(timer);
-          stream.getTracks().forEach(function (t) { t.stop(); });
-          els.video.hidden = true;
-          els.payload.value = codes[0].rawValue;
-          check();
-        }).catch(function () {});
-      }, 250);
-    }).catch(function () { els.payload.focus(); });
+    var timer = window.setInterval(function () {
+      detector.detect(els.video).then(function (codes) {
+        if (codes.length && scan) { scanned(codes[0].rawValue); }
+      }).catch(function () {});
+    }, SCAN_EVERY_MS);
+    return function () { window.clearInterval(timer); };
+  }
+
+  function jsqrLoop() {
+    var canvas = document.createElement("canvas");
+    var context = canvas.getContext("2d", { willReadFrequently: true });
+    var last = 0;
+    var frame = 0;
+    function tick(now) {
+      frame = window.requestAnimationFrame(tick);
+      var w = els.video.videoWidth;
+      var h = els.video.videoHeight;
+      if (now - last < SCAN_EVERY_MS || els.video.readyState < 2 || !w || !h) { return; }
+      last = now;
+      var ratio = Math.min(1, MAX_SIDE / Math.max(w, h));
+      canvas.width = Math.round(w * ratio);
+      canvas.height = Math.round(h * ratio);
+      context.drawImage(els.video, 0, 0, canvas.width, canvas.height);
+      var value = decodeCanvas(canvas);
+      if (value && scan) { scanned(value); }
+    }
+    frame = window.requestAnimationFrame(tick);
+    return function () { window.cancelAnimationFrame(frame); };
+  }
+
+  function noCamera() {
+    cameraStatus(root.dataset.cameraNone);
+    els.payload.focus();
+  }
+
+  function camera() {
+    if (scan) { stopCamera(); return; }  // the same button stops it
+    var media = navigator.mediaDevices;
+    if (!media || !media.getUserMedia || !("BarcodeDetector" in window || window.jsQR)) { noCamera(); return; }
+    Promise.all([media.getUserMedia({ video: { facingMode: "environment" }, audio: false }), detectorReadsQr()])
+      .then(function (got) {
+        var stream = got[0];
+        if (!got[1] && !window.jsQR) { stream.getTracks().forEach(function (t) { t.stop(); }); noCamera(); return; }
+        scan = { stream: stream, stop: function () {} };
+        els.video.srcObject = stream;
+        els.video.hidden = false;
+        els.video.play().catch(function () {});
+        scan.stop = got[1] ? detectorLoop() : jsqrLoop();
+        cameraButton(true);
+        cameraStatus(root.dataset.cameraAim);
+      })
+      .catch(noCamera);  // refused or no camera: the guard types or uses a scanner
   }
 
   els.checkpoint.addEventListener("change", function () { save("checkpoint", els.checkpoint.value); });
   els.check.addEventListener("click", check);
   els.payload.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); check(); } });
   if (els.camera) { els.camera.addEventListener("click", camera); }
+  // A hidden page (screen off, app switched) lets go of the camera: the light goes off, the battery lasts.
+  document.addEventListener("visibilitychange", function () { if (document.hidden) { stopCamera(); } });
+  window.addEventListener("pagehide", stopCamera);
   window.addEventListener("online", function () { refresh(); upload(); });
   if ("serviceWorker" in navigator && root.dataset.sw) {
     navigator.serviceWorker.register(root.dataset.sw, { scope: root.dataset.swScope }).catch(function () {});
