@@ -6,8 +6,9 @@
 
 Rows go in with raw executemany in batches, one transaction per chunk; each case gets its lead task
 (numbers, deadlines on Chinese working days, statuses, overdue flags, follow-ups with satisfaction as
-the services would leave them) but no timeline events or audit rows: this is load for the list,
-search and KPI paths, not history. The KPI rollup is rebuilt at the end.
+the services would leave them) and, on SQLite, its row in the search word index, but no timeline events
+or audit rows: this is load for the list, search and KPI paths, not history. The KPI rollup is rebuilt
+at the end.
 Never run it against a production database.
 """
 
@@ -36,7 +37,7 @@ from django.utils import timezone  # noqa: E402
 
 from zoneops.accounts.models import User  # noqa: E402
 from zoneops.core import crypto  # noqa: E402
-from zoneops.servicedesk import rollup, workdays  # noqa: E402
+from zoneops.servicedesk import rollup, search_index, workdays  # noqa: E402
 from zoneops.servicedesk.choices import Channel, Priority  # noqa: E402
 from zoneops.servicedesk.models import Case, CaseCounter, CaseTask, Category, FollowUp, HotlineCategory  # noqa: E402
 
@@ -115,6 +116,13 @@ class RawRows:
                 cursor.executemany(self.sql, rows)
 
 
+def index_terms(rows: list[tuple[int, str]]) -> None:
+    """One executemany of (case id, indexed terms) into the search word index."""
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {search_index.TABLE}(rowid, terms) VALUES (%s, %s)", rows)
+
+
 def sealed_pool(rnd: random.Random, size: int = 2000) -> list[tuple[str, str, str, str]]:
     """(encrypted name, name digest, encrypted mobile, mobile digest) tuples, sealed once and reused."""
     name_field = Case._meta.get_field("requester_name")
@@ -160,12 +168,13 @@ def main() -> None:
     next_case = (Case.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
     next_task = (CaseTask.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
     status_weights = [((s, t), w) for s, t, w in STATUSES]
+    indexed = search_index.available()  # SQLite with the FTS5 word index migrated in
     tz = timezone.get_default_timezone()
     started = time.monotonic()
     made = 0
     while made < args.cases:
         batch = min(args.chunk, args.cases - made)
-        cases, tasks, follow_ups = [], [], []
+        cases, tasks, follow_ups, terms = [], [], [], []
         for _ in range(batch):
             age = int(rnd.triangular(0, args.days, args.days * 0.3))
             day = end - dt.timedelta(days=age)
@@ -204,6 +213,8 @@ def main() -> None:
                 "tags": [],
                 "extra": {},
             }
+            if indexed:
+                terms.append((case["id"], search_index.case_terms(case["title"], case["description"])))
             next_case += 1
             if task_status is not None:
                 dispatched = moment + dt.timedelta(minutes=rnd.randint(5, 120))
@@ -290,6 +301,7 @@ def main() -> None:
             case_rows.insert(cases)
             task_rows.insert(tasks)
             follow_rows.insert(follow_ups)
+            index_terms(terms)
         made += batch
         rate = made / (time.monotonic() - started)
         print(f"{made:>9} cases  {rate:,.0f}/s", flush=True)

@@ -21,7 +21,7 @@ from zoneops.core import clock, notify
 from zoneops.core.errors import Conflict, DomainError, InvalidTransition, OutOfScope, PermissionDenied
 from zoneops.core.validators import validate_mobile
 from zoneops.core.workflow import transition
-from zoneops.servicedesk import actions, rollup, workdays
+from zoneops.servicedesk import actions, rollup, search_index, workdays
 from zoneops.servicedesk import permissions as perms
 from zoneops.servicedesk.choices import (
     EXTENSION_TRANSITIONS,
@@ -303,6 +303,7 @@ def register_case(
         extra=_validate_extra(category, extra),
         created_by=actor,
     )
+    search_index.index_case(case)  # the word index of title and description commits with the case
     _event(case, EventKind.REGISTERED, actor, to_status=CaseStatus.REGISTERED, data={"channel": channel})
     _audit(actor, actions.CASE_REGISTERED, case, changes={"status": [None, CaseStatus.REGISTERED]})
     if answer:
