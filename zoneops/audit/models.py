@@ -93,9 +93,13 @@ class AuditEvent(models.Model):
 
     @property
     def changed_values(self) -> list[tuple[str, object, object]]:
-        """(field name, before, after) for each changed field; a lone value is the value after."""
+        """(field name, before, after) for each changed field in the model's field order; a lone value is the after."""
         rows = []
-        for name, value in (self.changes or {}).items():
+        # PostgreSQL's jsonb does not keep key order, so the model's declaration order (then the name) decides.
+        order = {f.name: i for i, f in enumerate(self.object_model._meta.get_fields())} if self.object_model else {}
+        changes = self.changes or {}
+        for name in sorted(changes, key=lambda key: (order.get(key, len(order)), key)):
+            value = changes[name]
             if isinstance(value, (list, tuple)) and len(value) == 2:
                 before, after = value
             else:
