@@ -1,7 +1,17 @@
 """Shared pytest fixtures."""
 
+from pathlib import Path
+
 import pytest
 from django.utils import translation
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _static_root_exists():
+    """WhiteNoise warns on every handler when STATIC_ROOT is missing; tests serve static files from the finders."""
+    from django.conf import settings
+
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from zoneops.accounts import org
 from zoneops.accounts.models import Department, User
@@ -115,7 +115,7 @@ def create_my_token(request, payload: PersonalTokenIn):
     if expires_at is not None and timezone.is_naive(expires_at):
         expires_at = timezone.make_aware(expires_at)  # a time without offset is Asia/Shanghai time
     token, raw = create_api_token(actor=request.auth, name=payload.name, expires_at=expires_at)
-    return 201, {"id": token.pk, "name": token.name, "token": raw}
+    return Status(201, {"id": token.pk, "name": token.name, "token": raw})
 
 
 def _department_out(d: Department) -> dict:
@@ -168,7 +168,7 @@ def create_department(request, payload: DepartmentIn):
             )
     data["head"] = _head(data["head"])
     department = org.create_department(actor=request.auth, parent=parent, **data)
-    return 201, _department_out(Department.objects.select_related("parent", "head").get(pk=department.pk))
+    return Status(201, _department_out(Department.objects.select_related("parent", "head").get(pk=department.pk)))
 
 
 @router.patch("/departments/{code}", response=DepartmentOut, summary="Change a department (accounts.manage_department)")

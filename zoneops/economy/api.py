@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from zoneops.accounts.models import Department
 from zoneops.core.errors import DomainError
@@ -80,7 +80,7 @@ def create_region(request, payload: RegionIn):
     services.require(request.auth, services.perms.MANAGE_INDICATOR)
     data = _resolve_parent(payload.dict())
     region = services.create_region(actor=request.auth, **data)
-    return 201, _region_out(region)
+    return Status(201, _region_out(region))
 
 
 @router.patch("/regions/{code}", response=RegionOut, summary="Update a region (economy.manage_indicator)")
@@ -131,7 +131,7 @@ def list_peer_sets(request):
 def create_peer_set(request, payload: PeerSetIn):
     services.require(request.auth, services.perms.MANAGE_INDICATOR)
     peer_set = services.create_peer_set(actor=request.auth, **payload.dict())
-    return 201, _peer_set_out(peer_set)
+    return Status(201, _peer_set_out(peer_set))
 
 
 @router.patch("/peer-sets/{code}", response=PeerSetOut, summary="Update a peer set (economy.manage_indicator)")
@@ -263,7 +263,7 @@ def create_indicator(request, payload: IndicatorIn):
     data = _resolve_refs(payload.dict())
     code = data.pop("code")
     indicator = services.create_indicator(actor=request.auth, code=code, **data)
-    return 201, _indicator_out(indicator)
+    return Status(201, _indicator_out(indicator))
 
 
 @router.patch("/indicators/{code}", response=IndicatorOut, summary="Update an indicator (economy.manage_indicator)")

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from zoneops.accounts.models import Department, DepartmentKind
 from zoneops.core.errors import DomainError, PermissionDenied
@@ -245,7 +245,7 @@ def create(request, payload: EnterpriseIn):
         enterprise = services.create_enterprise(actor=user, subdistrict=_subdistrict(payload.subdistrict), **data)
         if payload.contacts:
             services.set_contacts(actor=user, enterprise=enterprise, contacts=_contacts(payload.contacts))
-    return 201, _detail(user, enterprise_for_user_or_404(user, enterprise.pk))
+    return Status(201, _detail(user, enterprise_for_user_or_404(user, enterprise.pk)))
 
 
 @router.get("/{int:enterprise_id}", response=EnterpriseDetailOut, summary="Read an enterprise")

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from zoneops.core import clock
 from zoneops.core.errors import DomainError, PermissionDenied
@@ -418,12 +418,15 @@ def create_fx_rate(request, payload: FxRateIn):
         effective_on=payload.effective_on,
     )
     fx.refresh_from_db()
-    return 201, {
-        "id": fx.pk,
-        "currency": fx.currency.code,
-        "rate_to_cny": fx.rate_to_cny,
-        "effective_on": fx.effective_on,
-    }
+    return Status(
+        201,
+        {
+            "id": fx.pk,
+            "currency": fx.currency.code,
+            "rate_to_cny": fx.rate_to_cny,
+            "effective_on": fx.effective_on,
+        },
+    )
 
 
 @router.get("/fx-rates", response=list[FxRateOut], summary="Exchange rates")
@@ -477,7 +480,7 @@ def create_project(request, payload: ProjectIn):
         description=payload.description,
         capacity_lines=_lines(payload.capacity_lines),
     )
-    return 201, project_out(_project(request, project.pk, perms.ADD_PROJECT))
+    return Status(201, project_out(_project(request, project.pk, perms.ADD_PROJECT)))
 
 
 @router.get("/projects", response=ProjectList, summary="List projects")
@@ -625,7 +628,7 @@ def create_negotiation(request, payload: NegotiationIn):
         next_step=payload.next_step,
         next_step_on=payload.next_step_on,
     )
-    return 201, negotiation_out(negotiation)
+    return Status(201, negotiation_out(negotiation))
 
 
 @router.get("/negotiations", response=NegotiationList, summary="Negotiations of a week")
@@ -882,7 +885,7 @@ def create_training(request, payload: TrainingIn):
         attendees=[staff[name] for name in dict.fromkeys(payload.attendees)],
         materials=payload.materials,
     )
-    return 201, training_out(session)
+    return Status(201, training_out(session))
 
 
 @router.get("/staff-development", response=StaffList, summary="The staff development view")
@@ -910,4 +913,4 @@ def create_staff_note(request, payload: StaffNoteIn):
     _need(request, perms.ADD_STAFF_NOTE)
     staff = _staff_member(payload.staff)
     note = services.add_staff_note(actor=request.auth, staff=staff, quality=payload.quality, note=payload.note)
-    return 201, staff_note_out(note)
+    return Status(201, staff_note_out(note))

@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Router, Schema
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
@@ -354,7 +354,7 @@ def create_application(request, body: ApplicationIn):
     values = body.dict()
     holder = request.auth if values.pop("holder_is_me") else None
     application = services.submit_application(actor=request.auth, values=values, holder_user=holder)
-    return 201, _application_out(application)
+    return Status(201, _application_out(application))
 
 
 @router.get("/passes/applications/template")
@@ -397,7 +397,7 @@ def bulk_applications(
     result = services.import_applications(
         actor=request.auth, upload=file, pass_type=pass_type, station=station_obj, documents=attached
     )
-    return 201, {"created": result.created}
+    return Status(201, {"created": result.created})
 
 
 def _application_or_404(request, pk: int) -> PassApplication:
@@ -541,7 +541,7 @@ def list_stations(
 def create_station(request, payload: StationIn):
     """Register a delivery station (passes.add_deliverystation)."""
     _require_perm(request.auth, ADD_STATION)
-    return 201, _station_out(registry.create_station(actor=request.auth, values=payload.dict()))
+    return Status(201, _station_out(registry.create_station(actor=request.auth, values=payload.dict())))
 
 
 @router.get("/passes/stations/{int:station_id}", response=StationOut)
@@ -576,7 +576,7 @@ def create_inspection(request, station_id: int, payload: InspectionIn):
     _require_perm(request.auth, RECORD_INSPECTION)
     station = selectors.station_for_user_or_404(request.auth, station_id)
     inspection = registry.record_inspection(actor=request.auth, station=station, values=payload.dict())
-    return 201, _inspection_out(inspection)
+    return Status(201, _inspection_out(inspection))
 
 
 @router.post("/passes/verify", response=VerifyOut, by_alias=True)
@@ -599,7 +599,7 @@ def verify(request, body: VerifyIn):
 def upload_scans(request, body: OfflineUploadIn):
     """Upload scans made offline; each is re-checked at its own time and logged."""
     logged = services.upload_offline_scans(actor=request.auth, scans=[s.dict() for s in body.scans], device=body.device)
-    return 201, {"logged": len(logged), "anomalies": sum(1 for s in logged if s.anomaly)}
+    return Status(201, {"logged": len(logged), "anomalies": sum(1 for s in logged if s.anomaly)})
 
 
 @router.get("/passes", response=PassList)
@@ -690,7 +690,7 @@ def revoke(request, serial: str, body: ReasonIn):
     revocation = services.request_revocation(
         actor=request.auth, pass_obj=_pass_or_404(request, serial), reason=body.reason
     )
-    return 202, {"revocation": revocation.pk, "status": revocation.status}
+    return Status(202, {"revocation": revocation.pk, "status": revocation.status})
 
 
 @router.post("/passes/revocations/{pk}/approve", response=PassOut)
@@ -747,7 +747,7 @@ def create_checkpoint(request, payload: CheckpointIn):
     """Register a checkpoint (passes.add_checkpoint)."""
     _require_perm(request.auth, ADD_CHECKPOINT)
     checkpoint = registry.create_checkpoint(actor=request.auth, values=payload.dict())
-    return 201, _checkpoint_out(checkpoint)
+    return Status(201, _checkpoint_out(checkpoint))
 
 
 @router.get("/checkpoints/{code}", response=CheckpointOut)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from zoneops.accounts.models import Department
 from zoneops.accounts.scoping import grants_for
@@ -462,7 +462,7 @@ def create_case(request, payload: CaseIn):
         extra=payload.extra,
         answer=payload.answer,
     )
-    return 201, case_detail(case)
+    return Status(201, case_detail(case))
 
 
 @router.get("/cases", response=CaseList, summary="List cases")
@@ -967,7 +967,7 @@ def create_category(request, payload: CategoryIn):
     catalogue.require(request.auth, perms.MANAGE_CATALOGUE)
     data = _category_refs(payload.dict())
     category = catalogue.create_category(actor=request.auth, **data)
-    return 201, _category_out(_category_or_404(category.code))
+    return Status(201, _category_out(_category_or_404(category.code)))
 
 
 @router.patch(
@@ -1000,7 +1000,7 @@ def list_sla_rules(request):
 def create_sla_rule(request, payload: SlaRuleIn):
     """Define the limits of a kind of category."""
     catalogue.require(request.auth, perms.MANAGE_SLA)
-    return 201, _rule_out(catalogue.create_sla_rule(actor=request.auth, **payload.dict()))
+    return Status(201, _rule_out(catalogue.create_sla_rule(actor=request.auth, **payload.dict())))
 
 
 @router.patch(
@@ -1035,7 +1035,7 @@ def list_hotlines(request):
 def create_hotline(request, payload: HotlineIn):
     """Add a hotline or website category."""
     catalogue.require(request.auth, perms.MANAGE_HOTLINES)
-    return 201, _hotline_out(catalogue.create_hotline(actor=request.auth, **payload.dict()))
+    return Status(201, _hotline_out(catalogue.create_hotline(actor=request.auth, **payload.dict())))
 
 
 @router.patch(
