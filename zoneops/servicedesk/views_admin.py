@@ -76,6 +76,30 @@ def _form_page(request: HttpRequest, form, *, title: str, list_url: str, list_la
 # ---------------------------------------------------------------------------------------------- categories
 
 
+def _save(request: HttpRequest, form, obj, *, create: Callable, update: Callable, saved: str, list_name: str):
+    """Run the create or update service for a valid form: redirect to the list, or put the refusal on the form."""
+    data = dict(form.cleaned_data)
+    code = data.pop("code")
+    try:
+        obj = create(actor=request.user, code=code, **data) if obj is None else update(request.user, obj, data)
+    except DomainError as exc:
+        _form_errors(form, exc)
+        return None
+    messages.success(request, saved % {"name": obj.name})
+    return redirect(list_name)
+
+
+def _after(request: HttpRequest, action: Callable, done: str, list_name: str, name: str) -> HttpResponse:
+    """Run a list action (toggle, delete); a refusal becomes an error message; back to the list either way."""
+    try:
+        action()
+    except DomainError as exc:
+        _message_error(request, exc)
+    else:
+        messages.success(request, done % {"name": name})
+    return redirect(list_name)
+
+
 @needs(perms.MANAGE_CATALOGUE)
 def category_list(request: HttpRequest) -> HttpResponse:
     """The service catalogue as a tree (a search shows the matches with their parent)."""
@@ -113,18 +137,17 @@ def category_form(request: HttpRequest, code: str | None = None) -> HttpResponse
     initial = _category_initial(category) if category else {"parent": request.GET.get("parent") or None}
     form = CategoryForm(request.POST or None, initial=initial, category=category)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        code_value = data.pop("code")
-        try:
-            if category is None:
-                category = catalogue.create_category(actor=request.user, code=code_value, **data)
-            else:
-                category = catalogue.update_category(actor=request.user, category=category, **data)
-        except DomainError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Category %(name)s saved.") % {"name": category.name})
-            return redirect("servicedesk:category-list")
+        done = _save(
+            request,
+            form,
+            category,
+            create=catalogue.create_category,
+            update=lambda actor, obj, data: catalogue.update_category(actor=actor, category=obj, **data),
+            saved=_("Category %(name)s saved."),
+            list_name="servicedesk:category-list",
+        )
+        if done:
+            return done
     return _form_page(
         request,
         form,
@@ -139,17 +162,14 @@ def category_form(request: HttpRequest, code: str | None = None) -> HttpResponse
 def category_toggle(request: HttpRequest, code: str) -> HttpResponse:
     """Take a category out of use, or back into use."""
     category = get_object_or_404(Category, code=code)
-    was_active = category.is_active
-    try:
-        catalogue.set_category_active(actor=request.user, category=category, is_active=not was_active)
-    except DomainError as exc:
-        _message_error(request, exc)
-    else:
-        if was_active:
-            messages.success(request, _("Category %(name)s is no longer in use.") % {"name": category.name})
-        else:
-            messages.success(request, _("Category %(name)s is in use again.") % {"name": category.name})
-    return redirect("servicedesk:category-list")
+    active = category.is_active
+    return _after(
+        request,
+        lambda: catalogue.set_category_active(actor=request.user, category=category, is_active=not active),
+        _("Category %(name)s is no longer in use.") if active else _("Category %(name)s is in use again."),
+        "servicedesk:category-list",
+        category.name,
+    )
 
 
 @require_POST
@@ -157,13 +177,13 @@ def category_toggle(request: HttpRequest, code: str) -> HttpResponse:
 def category_delete(request: HttpRequest, code: str) -> HttpResponse:
     """Delete a category no case or sub-category points at."""
     category = get_object_or_404(Category, code=code)
-    try:
-        catalogue.delete_category(actor=request.user, category=category)
-    except DomainError as exc:
-        _message_error(request, exc)
-    else:
-        messages.success(request, _("Category %(name)s deleted.") % {"name": category.name})
-    return redirect("servicedesk:category-list")
+    return _after(
+        request,
+        lambda: catalogue.delete_category(actor=request.user, category=category),
+        _("Category %(name)s deleted."),
+        "servicedesk:category-list",
+        category.name,
+    )
 
 
 # ---------------------------------------------------------------------------------------------- SLA rules
@@ -186,18 +206,17 @@ def sla_rule_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     initial = {"code": rule.code, **{f: getattr(rule, f) for f in catalogue.SLA_FIELDS}} if rule else {}
     form = SlaRuleForm(request.POST or None, initial=initial, rule=rule)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        code_value = data.pop("code")
-        try:
-            if rule is None:
-                rule = catalogue.create_sla_rule(actor=request.user, code=code_value, **data)
-            else:
-                rule = catalogue.update_sla_rule(actor=request.user, rule=rule, **data)
-        except DomainError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("SLA rule %(name)s saved.") % {"name": rule.name})
-            return redirect("servicedesk:sla-rule-list")
+        done = _save(
+            request,
+            form,
+            rule,
+            create=catalogue.create_sla_rule,
+            update=lambda actor, obj, data: catalogue.update_sla_rule(actor=actor, rule=obj, **data),
+            saved=_("SLA rule %(name)s saved."),
+            list_name="servicedesk:sla-rule-list",
+        )
+        if done:
+            return done
     return _form_page(
         request,
         form,
@@ -213,13 +232,13 @@ def sla_rule_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def sla_rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Delete a rule no category uses."""
     rule = get_object_or_404(SlaRule, pk=pk)
-    try:
-        catalogue.delete_sla_rule(actor=request.user, rule=rule)
-    except DomainError as exc:
-        _message_error(request, exc)
-    else:
-        messages.success(request, _("SLA rule %(name)s deleted.") % {"name": rule.name})
-    return redirect("servicedesk:sla-rule-list")
+    return _after(
+        request,
+        lambda: catalogue.delete_sla_rule(actor=request.user, rule=rule),
+        _("SLA rule %(name)s deleted."),
+        "servicedesk:sla-rule-list",
+        rule.name,
+    )
 
 
 # ---------------------------------------------------------------------------------------------- hotlines
@@ -240,18 +259,17 @@ def hotline_form(request: HttpRequest, code: str | None = None) -> HttpResponse:
     initial = {"code": hotline.code, **{f: getattr(hotline, f) for f in catalogue.HOTLINE_FIELDS}} if hotline else {}
     form = HotlineForm(request.POST or None, initial=initial, hotline=hotline)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        code_value = data.pop("code")
-        try:
-            if hotline is None:
-                hotline = catalogue.create_hotline(actor=request.user, code=code_value, **data)
-            else:
-                hotline = catalogue.update_hotline(actor=request.user, hotline=hotline, **data)
-        except DomainError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Hotline %(name)s saved.") % {"name": hotline.name})
-            return redirect("servicedesk:hotline-list")
+        done = _save(
+            request,
+            form,
+            hotline,
+            create=catalogue.create_hotline,
+            update=lambda actor, obj, data: catalogue.update_hotline(actor=actor, hotline=obj, **data),
+            saved=_("Hotline %(name)s saved."),
+            list_name="servicedesk:hotline-list",
+        )
+        if done:
+            return done
     return _form_page(
         request,
         form,
@@ -266,17 +284,14 @@ def hotline_form(request: HttpRequest, code: str | None = None) -> HttpResponse:
 def hotline_toggle(request: HttpRequest, code: str) -> HttpResponse:
     """Take a hotline out of use, or back into use."""
     hotline = get_object_or_404(HotlineCategory, code=code)
-    was_active = hotline.is_active
-    try:
-        catalogue.set_hotline_active(actor=request.user, hotline=hotline, is_active=not was_active)
-    except DomainError as exc:
-        _message_error(request, exc)
-    else:
-        if was_active:
-            messages.success(request, _("Hotline %(name)s is no longer in use.") % {"name": hotline.name})
-        else:
-            messages.success(request, _("Hotline %(name)s is in use again.") % {"name": hotline.name})
-    return redirect("servicedesk:hotline-list")
+    active = hotline.is_active
+    return _after(
+        request,
+        lambda: catalogue.set_hotline_active(actor=request.user, hotline=hotline, is_active=not active),
+        _("Hotline %(name)s is no longer in use.") if active else _("Hotline %(name)s is in use again."),
+        "servicedesk:hotline-list",
+        hotline.name,
+    )
 
 
 @require_POST
@@ -284,10 +299,10 @@ def hotline_toggle(request: HttpRequest, code: str) -> HttpResponse:
 def hotline_delete(request: HttpRequest, code: str) -> HttpResponse:
     """Delete a hotline no case names."""
     hotline = get_object_or_404(HotlineCategory, code=code)
-    try:
-        catalogue.delete_hotline(actor=request.user, hotline=hotline)
-    except DomainError as exc:
-        _message_error(request, exc)
-    else:
-        messages.success(request, _("Hotline %(name)s deleted.") % {"name": hotline.name})
-    return redirect("servicedesk:hotline-list")
+    return _after(
+        request,
+        lambda: catalogue.delete_hotline(actor=request.user, hotline=hotline),
+        _("Hotline %(name)s deleted."),
+        "servicedesk:hotline-list",
+        hotline.name,
+    )
