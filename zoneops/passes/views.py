@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import segno
 from django.contrib import messages
@@ -420,6 +422,20 @@ def _form_errors(form, exc: DomainError, aliases: dict[str, str] | None = None) 
         form.add_error(name if name in form.fields and not form.fields[name].disabled else None, list(texts))
 
 
+def _saved(request, form, save: Callable[[], Any], message, then: Callable[[Any], HttpResponse], aliases=None):
+    """Run a registry write for a valid form: the message and the redirect, or None with the refusal on the form.
+
+    `message` is a text, or a function of the saved record giving it.
+    """
+    try:
+        saved = save()
+    except DomainError as exc:
+        _form_errors(form, exc, aliases)
+        return None
+    messages.success(request, message(saved) if callable(message) else message)
+    return then(saved)
+
+
 def _by_active(request, qs):
     """Narrow a registry list by the "active" filter (active records by default)."""
     active = request.GET.get("active", "active")
@@ -482,13 +498,15 @@ def station_create(request):
     """Register a delivery station."""
     form = StationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            station = registry.create_station(actor=request.user, values=form.service_values())
-        except DomainError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Delivery station registered."))
-            return redirect("passes:station-detail", pk=station.pk)
+        done = _saved(
+            request,
+            form,
+            lambda: registry.create_station(actor=request.user, values=form.service_values()),
+            _("Delivery station registered."),
+            lambda station: redirect("passes:station-detail", pk=station.pk),
+        )
+        if done:
+            return done
     return render(request, "passes/station_form.html", {"form": form, "station": None})
 
 
@@ -499,13 +517,15 @@ def station_edit(request, pk: int):
     station = selectors.station_for_user_or_404(request.user, pk, MANAGE_STATION)
     form = StationForm(request.POST or None, station=station)
     if request.method == "POST" and form.is_valid():
-        try:
-            registry.update_station(actor=request.user, station=station, values=form.service_values())
-        except DomainError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Delivery station updated."))
-            return redirect("passes:station-detail", pk=station.pk)
+        done = _saved(
+            request,
+            form,
+            lambda: registry.update_station(actor=request.user, station=station, values=form.service_values()),
+            _("Delivery station updated."),
+            lambda _saved_station: redirect("passes:station-detail", pk=station.pk),
+        )
+        if done:
+            return done
     return render(request, "passes/station_form.html", {"form": form, "station": station})
 
 
@@ -572,13 +592,16 @@ def inspection_create(request, pk: int):
     station = selectors.station_for_user_or_404(request.user, pk)
     form = InspectionForm(request.POST)
     if form.is_valid():
-        try:
-            registry.record_inspection(actor=request.user, station=station, values=form.service_values())
-        except DomainError as exc:
-            _form_errors(form, exc, {"passed": "result"})
-        else:
-            messages.success(request, _("Inspection recorded."))
-            return redirect("passes:station-detail", pk=station.pk)
+        done = _saved(
+            request,
+            form,
+            lambda: registry.record_inspection(actor=request.user, station=station, values=form.service_values()),
+            _("Inspection recorded."),
+            lambda _inspection: redirect("passes:station-detail", pk=station.pk),
+            {"passed": "result"},
+        )
+        if done:
+            return done
     return _station_page(request, station, inspection_form=form)
 
 
@@ -589,13 +612,16 @@ def inspection_edit(request, pk: int):
     inspection = selectors.inspection_for_user_or_404(request.user, pk, CHANGE_INSPECTION)
     form = InspectionForm(request.POST or None, inspection=inspection)
     if request.method == "POST" and form.is_valid():
-        try:
-            registry.update_inspection(actor=request.user, inspection=inspection, values=form.service_values())
-        except DomainError as exc:
-            _form_errors(form, exc, {"passed": "result"})
-        else:
-            messages.success(request, _("Inspection corrected."))
-            return redirect("passes:station-detail", pk=inspection.station_id)
+        done = _saved(
+            request,
+            form,
+            lambda: registry.update_inspection(actor=request.user, inspection=inspection, values=form.service_values()),
+            _("Inspection corrected."),
+            lambda _inspection: redirect("passes:station-detail", pk=inspection.station_id),
+            {"passed": "result"},
+        )
+        if done:
+            return done
     return render(request, "passes/inspection_form.html", {"form": form, "inspection": inspection})
 
 
@@ -632,13 +658,15 @@ def checkpoint_create(request):
     """Register a checkpoint."""
     form = CheckpointForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            checkpoint = registry.create_checkpoint(actor=request.user, values=form.service_values())
-        except DomainError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Checkpoint %(code)s registered.") % {"code": checkpoint.code})
-            return redirect("passes:checkpoint-list")
+        done = _saved(
+            request,
+            form,
+            lambda: registry.create_checkpoint(actor=request.user, values=form.service_values()),
+            lambda checkpoint: _("Checkpoint %(code)s registered.") % {"code": checkpoint.code},
+            lambda _checkpoint: redirect("passes:checkpoint-list"),
+        )
+        if done:
+            return done
     return render(request, "passes/checkpoint_form.html", {"form": form, "checkpoint": None})
 
 
@@ -651,13 +679,15 @@ def checkpoint_edit(request, code: str):
     if request.method == "POST" and form.is_valid():
         values = form.service_values()
         values.pop("code", None)
-        try:
-            registry.update_checkpoint(actor=request.user, checkpoint=checkpoint, values=values)
-        except DomainError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Checkpoint %(code)s updated.") % {"code": checkpoint.code})
-            return redirect("passes:checkpoint-list")
+        done = _saved(
+            request,
+            form,
+            lambda: registry.update_checkpoint(actor=request.user, checkpoint=checkpoint, values=values),
+            _("Checkpoint %(code)s updated.") % {"code": checkpoint.code},
+            lambda _checkpoint: redirect("passes:checkpoint-list"),
+        )
+        if done:
+            return done
     return render(request, "passes/checkpoint_form.html", {"form": form, "checkpoint": checkpoint})
 
 
